@@ -1,0 +1,7 @@
+//! Reusable pieces of the UI.
+
+pub mod error_view;
+pub mod footer;
+pub mod header;
+pub mod price;
+pub mod product_card;

@@ -1,0 +1,39 @@
+use leptos::prelude::*;
+
+use super::price::Price;
+use crate::model::ProductCard as Card;
+
+/// A product in a grid. Until the catalog has photos, a tinted tile with the
+/// product's initial keeps the grid's rhythm and reserves the image's space,
+/// so nothing shifts when real images arrive.
+#[component]
+pub fn ProductCard(product: Card) -> impl IntoView {
+    let href = format!("/p/{}", product.slug);
+    let initial = product.name.chars().next().unwrap_or('?').to_string();
+    let hue = (product.id * 47) % 360;
+    let tile_style =
+        format!("background: linear-gradient(135deg, hsl({hue} 70% 92%), hsl({hue} 60% 80%));");
+    view! {
+        <li class="group relative flex flex-col overflow-hidden rounded-card border border-line bg-white shadow-sm transition hover:shadow-md focus-within:ring-2 focus-within:ring-brand">
+            <div class="aspect-square w-full" style=tile_style aria-hidden="true">
+                <span class="flex h-full items-center justify-center text-5xl font-semibold text-ink/40">{initial}</span>
+            </div>
+            <div class="flex flex-1 flex-col gap-1 p-4">
+                <p class="text-xs uppercase tracking-wide text-muted">{product.category.name.clone()}</p>
+                <h3 class="text-sm font-medium text-ink">
+                    <a href=href class="after:absolute after:inset-0 focus:outline-none">{product.name.clone()}</a>
+                </h3>
+                <div class="mt-auto flex items-center justify-between pt-2">
+                    <span class="text-base font-semibold" data-testid="product-price">
+                        <Price cents=product.price_cents currency=product.currency.clone()/>
+                    </span>
+                    {if product.in_stock {
+                        view! { <span class="text-xs font-medium text-success">"In stock"</span> }.into_any()
+                    } else {
+                        view! { <span class="text-xs font-medium text-muted">"Out of stock"</span> }.into_any()
+                    }}
+                </div>
+            </div>
+        </li>
+    }
+}

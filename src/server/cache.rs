@@ -1,0 +1,243 @@
+//! The shared cache (Redis) behind a small interface.
+//!
+//! Redis is an optimisation, never a dependency: every read may miss and
+//! every write may be dropped. When Redis is unreachable the cache warns once,
+//! reports `degraded`, stops trying for a short back-off so requests do not
+//! pay for a dead connection, and picks Redis up again by itself when it
+//! comes back.
+//!
+//! Invalidation uses *versioned namespaces*: keys embed a version number
+//! kept in Redis (`ns:<name>:version`), and a write bumps it with `INCR`.
+//! Every app instance reads the same counter, so one write retires the whole
+//! namespace everywhere at once without scanning or deleting keys.
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use redis::{AsyncCommands, aio::ConnectionManager, aio::ConnectionManagerConfig};
+use serde::{Serialize, de::DeserializeOwned};
+
+/// How long one Redis command may take before we treat Redis as down.
+const COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
+/// After a failure, requests skip Redis for this long before probing again.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheStatus {
+    Ok,
+    Degraded,
+}
+
+#[derive(Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    manager: Option<ConnectionManager>,
+    degraded: AtomicBool,
+    /// While degraded: when the next request may try Redis again.
+    retry_at: Mutex<Option<Instant>>,
+}
+
+impl Cache {
+    /// Creates the cache without connecting: the first command connects,
+    /// so start-up never waits for (or fails on) Redis.
+    pub fn new(redis_url: &str) -> Self {
+        let manager = redis::Client::open(redis_url).ok().and_then(|client| {
+            let config = ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(COMMAND_TIMEOUT))
+                .set_response_timeout(Some(COMMAND_TIMEOUT))
+                .set_number_of_retries(0);
+            ConnectionManager::new_lazy_with_config(client, config).ok()
+        });
+        if manager.is_none() {
+            tracing::warn!("REDIS_URL could not be parsed; caching is disabled");
+        }
+        Self {
+            inner: Arc::new(Inner {
+                degraded: AtomicBool::new(manager.is_none()),
+                manager,
+                retry_at: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Reads and decodes a cached value; any failure is a miss.
+    pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let bytes: Option<Vec<u8>> = self
+            .run(|mut conn| async move { conn.get(key).await })
+            .await?;
+        let bytes = bytes?;
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                tracing::warn!(key, %error, "discarding undecodable cache entry");
+                None
+            }
+        }
+    }
+
+    /// Stores a value with a time to live; failures are logged and ignored.
+    pub async fn set_json<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) {
+        let Ok(bytes) = serde_json::to_vec(value) else {
+            return;
+        };
+        let seconds = ttl.as_secs().max(1);
+        let _: Option<()> = self
+            .run(|mut conn| async move { conn.set_ex(key, bytes, seconds).await })
+            .await;
+    }
+
+    /// The current version of a namespace, for building keys. `None` when
+    /// Redis is unavailable: callers then skip the cache entirely, because a
+    /// guessed version could serve an entry that a write already retired.
+    pub async fn namespace_version(&self, namespace: &str) -> Option<u64> {
+        let key = version_key(namespace);
+        let version: Option<Option<u64>> = self
+            .run(|mut conn| async move { conn.get(key).await })
+            .await;
+        version.map(Option::unwrap_or_default)
+    }
+
+    /// Retires every entry of a namespace on every instance.
+    pub async fn invalidate(&self, namespace: &str) {
+        let key = version_key(namespace);
+        let bumped: Option<u64> = self
+            .run(|mut conn| async move { conn.incr(key, 1).await })
+            .await;
+        if bumped.is_none() {
+            tracing::warn!(
+                namespace,
+                "could not invalidate cache namespace; entries expire by TTL"
+            );
+        }
+    }
+
+    /// Cache-aside read: the entry under the namespace's current version, or
+    /// `load` from the database (stored for next time). The version is read
+    /// before loading, so a value loaded while a write is bumping the version
+    /// lands under the retired key and is never served.
+    pub async fn get_or_load<T, E, Fut>(
+        &self,
+        namespace: &str,
+        key: &str,
+        ttl: Duration,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<T, E>
+    where
+        T: Serialize + DeserializeOwned,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let Some(version) = self.namespace_version(namespace).await else {
+            return load().await;
+        };
+        let full_key = versioned_key(namespace, version, key);
+        if let Some(hit) = self.get_json(&full_key).await {
+            metrics::counter!("nexus_cache_requests_total", "result" => "hit").increment(1);
+            return Ok(hit);
+        }
+        metrics::counter!("nexus_cache_requests_total", "result" => "miss").increment(1);
+        let value = load().await?;
+        self.set_json(&full_key, &value, ttl).await;
+        Ok(value)
+    }
+
+    /// `Ok` when Redis answers a PING now. Probing here lets `/health`
+    /// notice a recovered Redis even when no request has used the cache.
+    pub async fn status(&self) -> CacheStatus {
+        let pong: Option<String> = self
+            .run_now(|mut conn| async move { redis::cmd("PING").query_async(&mut conn).await })
+            .await;
+        if pong.is_some() {
+            CacheStatus::Ok
+        } else {
+            CacheStatus::Degraded
+        }
+    }
+
+    /// Runs a command unless we are inside the back-off window.
+    async fn run<T, F, Fut>(&self, command: F) -> Option<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        if self.inner.degraded.load(Ordering::Relaxed) && !self.retry_due() {
+            return None;
+        }
+        self.run_now(command).await
+    }
+
+    async fn run_now<T, F, Fut>(&self, command: F) -> Option<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let conn = self.inner.manager.clone()?;
+        match tokio::time::timeout(COMMAND_TIMEOUT * 2, command(conn)).await {
+            Ok(Ok(value)) => {
+                self.mark_ok();
+                Some(value)
+            }
+            Ok(Err(error)) => {
+                self.mark_degraded(&error.to_string());
+                None
+            }
+            Err(_) => {
+                self.mark_degraded("timed out");
+                None
+            }
+        }
+    }
+
+    fn retry_due(&self) -> bool {
+        let mut retry_at = self
+            .inner
+            .retry_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match *retry_at {
+            Some(at) if Instant::now() < at => false,
+            _ => {
+                // Let exactly one caller probe; the rest keep skipping.
+                *retry_at = Some(Instant::now() + RETRY_AFTER);
+                true
+            }
+        }
+    }
+
+    fn mark_degraded(&self, reason: &str) {
+        *self
+            .inner
+            .retry_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + RETRY_AFTER);
+        if !self.inner.degraded.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                reason,
+                "Redis is unavailable; serving straight from PostgreSQL"
+            );
+        }
+    }
+
+    fn mark_ok(&self) {
+        if self.inner.degraded.swap(false, Ordering::Relaxed) {
+            tracing::info!("Redis is reachable again; caching resumed");
+        }
+    }
+}
+
+fn version_key(namespace: &str) -> String {
+    format!("nexus:ns:{namespace}:version")
+}
+
+/// Builds a key inside a namespace version: `nexus:<ns>:v<version>:<rest>`.
+pub fn versioned_key(namespace: &str, version: u64, rest: &str) -> String {
+    format!("nexus:{namespace}:v{version}:{rest}")
+}

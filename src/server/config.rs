@@ -1,0 +1,309 @@
+//! Configuration comes from environment variables only (12-factor). Every
+//! problem is reported as one sentence naming the variable, what was wrong
+//! and how to fix it, so start-up never ends in a backtrace.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// Typed configuration for every subcommand.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub redis_url: String,
+    pub addr: SocketAddr,
+    pub environment: Environment,
+    /// Signs sessions and tokens; never logged (see the `Debug` impl of `Secret`).
+    pub secret_key: Secret,
+    pub currency: String,
+    pub media_dir: PathBuf,
+    /// Where cargo-leptos put the compiled site (`pkg/` with JS, wasm, CSS).
+    pub site_root: PathBuf,
+    pub db_max_connections: u32,
+    pub request_timeout: Duration,
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A secret value whose `Debug` output is redacted.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A configuration problem, phrased for the person starting the app.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{variable} {problem}; {fix} (see .env.example)")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+    pub fix: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+const MIN_SECRET_LEN: usize = 32;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the
+    /// process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let database_url = get("DATABASE_URL").ok_or_else(|| {
+            ConfigError::new(
+                "DATABASE_URL",
+                "is not set",
+                "set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/nexus",
+            )
+        })?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                format!(
+                    "must start with postgres:// but starts with `{}`",
+                    scheme_of(&database_url)
+                ),
+                "set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/nexus",
+            ));
+        }
+
+        let redis_url = get("REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
+        if !(redis_url.starts_with("redis://") || redis_url.starts_with("rediss://")) {
+            return Err(ConfigError::new(
+                "REDIS_URL",
+                format!(
+                    "must start with redis:// but starts with `{}`",
+                    scheme_of(&redis_url)
+                ),
+                "set it to a Redis URL such as redis://127.0.0.1:6379",
+            ));
+        }
+
+        let addr_text = get("NEXUS_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+        let addr = addr_text.parse().map_err(|_| {
+            ConfigError::new(
+                "NEXUS_ADDR",
+                format!("is `{addr_text}`, which is not an IP address and port"),
+                "set it to something like 127.0.0.1:3000 or 0.0.0.0:8080",
+            )
+        })?;
+
+        let environment = match get("NEXUS_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "NEXUS_ENV",
+                    format!("is `{other}`"),
+                    "set it to `development` or `production`",
+                ));
+            }
+        };
+
+        let secret_key = match get("NEXUS_SECRET_KEY") {
+            Some(key) if key.len() >= MIN_SECRET_LEN => Secret(key),
+            Some(key) => {
+                return Err(ConfigError::new(
+                    "NEXUS_SECRET_KEY",
+                    format!(
+                        "is {} characters long, fewer than {MIN_SECRET_LEN}",
+                        key.len()
+                    ),
+                    "generate one with `openssl rand -hex 32`",
+                ));
+            }
+            None if environment == Environment::Production => {
+                return Err(ConfigError::new(
+                    "NEXUS_SECRET_KEY",
+                    "is not set, and production needs a stable secret",
+                    "generate one with `openssl rand -hex 32`",
+                ));
+            }
+            // Development without a key: sessions simply do not survive a restart.
+            None => Secret(random_hex(MIN_SECRET_LEN)),
+        };
+
+        let currency = get("NEXUS_CURRENCY").unwrap_or_else(|| "USD".to_owned());
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(ConfigError::new(
+                "NEXUS_CURRENCY",
+                format!("is `{currency}`, not an ISO 4217 code"),
+                "set it to three capital letters such as USD or EUR",
+            ));
+        }
+
+        let media_dir = PathBuf::from(get("NEXUS_MEDIA_DIR").unwrap_or_else(|| "media".to_owned()));
+        let site_root =
+            PathBuf::from(get("NEXUS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()));
+
+        let db_max_connections = parse_number(&get, "NEXUS_DB_MAX_CONNECTIONS", 10, 1..=1000)?;
+        let timeout_secs = parse_number(&get, "NEXUS_REQUEST_TIMEOUT_SECS", 30, 1..=3600)?;
+
+        let log_format = match get("NEXUS_LOG_FORMAT").as_deref() {
+            None if environment == Environment::Production => LogFormat::Json,
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "NEXUS_LOG_FORMAT",
+                    format!("is `{other}`"),
+                    "set it to `pretty` or `json`",
+                ));
+            }
+        };
+
+        Ok(Self {
+            database_url,
+            redis_url,
+            addr,
+            environment,
+            secret_key,
+            currency,
+            media_dir,
+            site_root,
+            db_max_connections: db_max_connections as u32,
+            request_timeout: Duration::from_secs(timeout_secs),
+            log_format,
+        })
+    }
+}
+
+fn parse_number(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let Some(text) = get(variable) else {
+        return Ok(default);
+    };
+    text.parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            ConfigError::new(
+                variable,
+                format!("is `{text}`"),
+                format!(
+                    "set it to a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
+
+fn scheme_of(url: &str) -> &str {
+    url.split_once("://").map_or(url, |(scheme, _)| scheme)
+}
+
+/// Hex from the OS random source; only for the throwaway development secret.
+fn random_hex(bytes: usize) -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut buf = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const DB: (&str, &str) = ("DATABASE_URL", "postgres://postgres@127.0.0.1/nexus");
+
+    #[test]
+    fn defaults_fill_everything_but_the_database() {
+        let config = config(&[DB]).unwrap();
+        assert_eq!(config.addr, "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(config.redis_url, "redis://127.0.0.1:6379");
+        assert_eq!(config.currency, "USD");
+        assert_eq!(config.environment, Environment::Development);
+        assert!(config.secret_key.expose().len() >= MIN_SECRET_LEN);
+    }
+
+    #[test]
+    fn missing_database_url_names_the_variable_and_the_fix() {
+        let error = config(&[]).unwrap_err();
+        assert_eq!(error.variable, "DATABASE_URL");
+        assert!(error.to_string().contains("is not set"));
+        assert!(error.to_string().contains("postgres://"));
+    }
+
+    #[test]
+    fn bad_values_are_rejected_with_one_sentence_each() {
+        for (vars, variable) in [
+            (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+            (vec![DB, ("REDIS_URL", "http://x")], "REDIS_URL"),
+            (vec![DB, ("NEXUS_ADDR", "localhost")], "NEXUS_ADDR"),
+            (vec![DB, ("NEXUS_ENV", "staging")], "NEXUS_ENV"),
+            (vec![DB, ("NEXUS_SECRET_KEY", "short")], "NEXUS_SECRET_KEY"),
+            (vec![DB, ("NEXUS_ENV", "production")], "NEXUS_SECRET_KEY"),
+            (vec![DB, ("NEXUS_CURRENCY", "dollars")], "NEXUS_CURRENCY"),
+            (
+                vec![DB, ("NEXUS_DB_MAX_CONNECTIONS", "0")],
+                "NEXUS_DB_MAX_CONNECTIONS",
+            ),
+            (
+                vec![DB, ("NEXUS_REQUEST_TIMEOUT_SECS", "soon")],
+                "NEXUS_REQUEST_TIMEOUT_SECS",
+            ),
+        ] {
+            let error = config(&vars).unwrap_err();
+            assert_eq!(error.variable, variable, "{error}");
+            assert!(!error.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let key = "k".repeat(40);
+        let config = config(&[DB, ("NEXUS_SECRET_KEY", key.as_str())]).unwrap();
+        assert!(!format!("{config:?}").contains(&key));
+    }
+}

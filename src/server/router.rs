@@ -1,0 +1,141 @@
+//! The one axum router: Leptos pages and server functions, the JSON API,
+//! health, metrics, API docs and static assets, wrapped in the middleware
+//! every request goes through.
+
+use std::{any::Any, time::Duration};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware,
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::{api, config::Environment, error::Problem, metrics, security, state::AppState};
+use crate::app::{App, shell};
+
+/// Requests with larger bodies are refused with 413.
+const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+pub fn build(state: AppState) -> Router {
+    let (api_routes, openapi) = api::router();
+    let api_routes = api_routes
+        .route("/metrics", get(render_metrics))
+        .layer(CatchPanicLayer::custom(api_panic));
+
+    let leptos_options = state.leptos_options.clone();
+    let pages = Router::new()
+        .leptos_routes(&state, generate_route_list(App), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CatchPanicLayer::custom(page_panic));
+
+    let request_timeout = state.config.request_timeout;
+    let hsts = state.config.environment == Environment::Production;
+    let mut router = Router::new()
+        .merge(api_routes)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .nest_service("/pkg", static_assets(&state))
+        .merge(pages)
+        .with_state(state);
+    for layer in security::header_layers(hsts) {
+        router = router.layer(layer);
+    }
+    // Innermost first: limits and compression sit next to the handlers, the
+    // metrics see every outcome including timeouts, and the request id and
+    // span wrap everything so every log line of a request carries its id.
+    router
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            request_timeout,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(metrics::track))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
+}
+
+/// JS, wasm and CSS built by cargo-leptos. Hashed names never change
+/// content, so browsers may keep them for a year.
+fn static_assets(state: &AppState) -> Router {
+    let cache_control = if state.leptos_options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let dir = ServeDir::new(state.config.site_root.join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .fallback_service(dir)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        ))
+}
+
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    // The path only: query strings may carry search terms or tokens.
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+}
+
+async fn render_metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown panic")
+}
+
+fn api_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!(panic = panic_message(panic.as_ref()), "handler panicked");
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side.",
+    )
+    .into_response()
+}
+
+fn page_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!(panic = panic_message(panic.as_ref()), "page panicked");
+    let body = Html(include_str!("panic_page.html"));
+    (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
+}
+
+/// How long in-flight requests get to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);

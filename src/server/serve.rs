@@ -1,0 +1,69 @@
+//! `nexus serve`: migrate, build the state, listen, and shut down gracefully.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::{net::TcpListener, sync::watch};
+
+use super::{cache::Cache, config::Config, db, router, state::AppState};
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let addr = config.addr;
+    let pool = db::connect(&config.database_url, config.db_max_connections).await?;
+    db::migrate(&pool).await?;
+    let cache = Cache::new(&config.redis_url);
+    let app = router::build(AppState::new(config, pool.clone(), cache));
+
+    let listener = TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}; another process may be using it, so stop it or set NEXUS_ADDR to a free address")
+    })?;
+    tracing::info!(%addr, "Nexus is serving on http://{addr}");
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown requested; draining in-flight requests");
+        let _ = stop_tx.send(true);
+    });
+    let mut drain_rx = stop_rx.clone();
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let mut stop_rx = stop_rx;
+        let _ = stop_rx.wait_for(|stop| *stop).await;
+    });
+    tokio::select! {
+        result = server => result.context("the HTTP server failed")?,
+        _ = async {
+            let _ = drain_rx.wait_for(|stop| *stop).await;
+            tokio::time::sleep(router::SHUTDOWN_GRACE).await;
+        } => tracing::warn!("grace period over; closing the remaining connections"),
+    }
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
