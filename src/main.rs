@@ -139,7 +139,7 @@ async fn import_catalog(config: Config, dir: PathBuf) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("importing {} failed; nothing was changed", dir.display()))?;
     // Shoppers must not see the previous catalog from the cache.
-    let cache = Cache::new(&config.redis_url);
+    let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
     CatalogService::new(pool, cache, config.currency.clone())
         .invalidate()
         .await;

@@ -7,7 +7,7 @@
 //! comes back.
 //!
 //! Invalidation uses *versioned namespaces*: keys embed a version number
-//! kept in Redis (`ns:<name>:version`), and a write bumps it with `INCR`.
+//! kept in Redis (`<prefix>:ns:<name>:version`), and a write bumps it with `INCR`.
 //! Every app instance reads the same counter, so one write retires the whole
 //! namespace everywhere at once without scanning or deleting keys.
 
@@ -41,6 +41,9 @@ pub struct Cache {
 
 struct Inner {
     manager: Option<ConnectionManager>,
+    /// Prepended to every key, so several stores (or test databases) can
+    /// share one Redis without reading each other's entries.
+    prefix: String,
     degraded: AtomicBool,
     /// While degraded: when the next request may try Redis again.
     retry_at: Mutex<Option<Instant>>,
@@ -49,7 +52,7 @@ struct Inner {
 impl Cache {
     /// Creates the cache without connecting: the first command connects,
     /// so start-up never waits for (or fails on) Redis.
-    pub fn new(redis_url: &str) -> Self {
+    pub fn new(redis_url: &str, prefix: impl Into<String>) -> Self {
         let manager = redis::Client::open(redis_url).ok().and_then(|client| {
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(COMMAND_TIMEOUT))
@@ -64,6 +67,7 @@ impl Cache {
             inner: Arc::new(Inner {
                 degraded: AtomicBool::new(manager.is_none()),
                 manager,
+                prefix: prefix.into(),
                 retry_at: Mutex::new(None),
             }),
         }
@@ -99,7 +103,7 @@ impl Cache {
     /// Redis is unavailable: callers then skip the cache entirely, because a
     /// guessed version could serve an entry that a write already retired.
     pub async fn namespace_version(&self, namespace: &str) -> Option<u64> {
-        let key = version_key(namespace);
+        let key = self.version_key(namespace);
         let version: Option<Option<u64>> = self
             .run(|mut conn| async move { conn.get(key).await })
             .await;
@@ -108,7 +112,7 @@ impl Cache {
 
     /// Retires every entry of a namespace on every instance.
     pub async fn invalidate(&self, namespace: &str) {
-        let key = version_key(namespace);
+        let key = self.version_key(namespace);
         let bumped: Option<u64> = self
             .run(|mut conn| async move { conn.incr(key, 1).await })
             .await;
@@ -138,7 +142,7 @@ impl Cache {
         let Some(version) = self.namespace_version(namespace).await else {
             return load().await;
         };
-        let full_key = versioned_key(namespace, version, key);
+        let full_key = format!("{}:{namespace}:v{version}:{key}", self.inner.prefix);
         if let Some(hit) = self.get_json(&full_key).await {
             metrics::counter!("nexus_cache_requests_total", "result" => "hit").increment(1);
             return Ok(hit);
@@ -196,6 +200,10 @@ impl Cache {
         }
     }
 
+    fn version_key(&self, namespace: &str) -> String {
+        format!("{}:ns:{namespace}:version", self.inner.prefix)
+    }
+
     fn retry_due(&self) -> bool {
         let mut retry_at = self
             .inner
@@ -231,13 +239,4 @@ impl Cache {
             tracing::info!("Redis is reachable again; caching resumed");
         }
     }
-}
-
-fn version_key(namespace: &str) -> String {
-    format!("nexus:ns:{namespace}:version")
-}
-
-/// Builds a key inside a namespace version: `nexus:<ns>:v<version>:<rest>`.
-pub fn versioned_key(namespace: &str, version: u64, rest: &str) -> String {
-    format!("nexus:{namespace}:v{version}:{rest}")
 }

@@ -9,6 +9,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 pub struct Config {
     pub database_url: String,
     pub redis_url: String,
+    /// Prefix of every cache key (`NEXUS_CACHE_PREFIX`, default `nexus`).
+    pub cache_prefix: String,
     pub addr: SocketAddr,
     pub environment: Environment,
     /// Signs sessions and tokens; never logged (see the `Debug` impl of `Secret`).
@@ -116,6 +118,8 @@ impl Config {
             ));
         }
 
+        let cache_prefix = get("NEXUS_CACHE_PREFIX").unwrap_or_else(|| "nexus".to_owned());
+
         let addr_text = get("NEXUS_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
         let addr = addr_text.parse().map_err(|_| {
             ConfigError::new(
@@ -192,6 +196,7 @@ impl Config {
         Ok(Self {
             database_url,
             redis_url,
+            cache_prefix,
             addr,
             environment,
             secret_key,

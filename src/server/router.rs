@@ -122,7 +122,7 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         .unwrap_or("unknown panic")
 }
 
-fn api_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
+pub fn api_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!(panic = panic_message(panic.as_ref()), "handler panicked");
     Problem::new(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -131,7 +131,7 @@ fn api_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
     .into_response()
 }
 
-fn page_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
+pub fn page_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!(panic = panic_message(panic.as_ref()), "page panicked");
     let body = Html(include_str!("panic_page.html"));
     (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()

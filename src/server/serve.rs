@@ -11,7 +11,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
     let pool = db::connect(&config.database_url, config.db_max_connections).await?;
     db::migrate(&pool).await?;
-    let cache = Cache::new(&config.redis_url);
+    let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
     let app = router::build(AppState::new(config, pool.clone(), cache));
 
     let listener = TcpListener::bind(addr).await.with_context(|| {

@@ -1,0 +1,116 @@
+//! Helpers shared by the integration tests: the real router over a fresh
+//! database (from `#[sqlx::test]`) and the real Redis.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Request, StatusCode},
+};
+use http_body_util::BodyExt;
+use nexus::{
+    domain::catalog::import::{ImportSummary, import_catalog},
+    server::{cache::Cache, config::Config, router, state::AppState},
+};
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+/// A closed port: nothing listens on port 1 of loopback.
+pub const UNREACHABLE_REDIS: &str = "redis://127.0.0.1:1";
+
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+pub fn config(redis_url: &str) -> Config {
+    let database_url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(database_url.clone()),
+        "REDIS_URL" => Some(redis_url.to_owned()),
+        _ => None,
+    })
+    .expect("test configuration is valid")
+}
+
+/// Cache keys are prefixed with the test's own database name, so tests
+/// running in parallel against one Redis never see each other's entries.
+pub async fn cache_for(pool: &PgPool, redis_url: &str) -> Cache {
+    let database: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    Cache::new(redis_url, format!("test:{database}"))
+}
+
+pub async fn state_with_redis(pool: PgPool, redis_url: &str) -> AppState {
+    let cache = cache_for(&pool, redis_url).await;
+    AppState::new(config(redis_url), pool, cache)
+}
+
+pub async fn app_with_redis(pool: PgPool, redis_url: &str) -> Router {
+    router::build(state_with_redis(pool, redis_url).await)
+}
+
+pub async fn app(pool: PgPool) -> Router {
+    app_with_redis(pool, &redis_url()).await
+}
+
+pub fn fixture_dir() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/catalog"
+    ))
+}
+
+pub async fn import_fixture(pool: &PgPool) -> ImportSummary {
+    import_catalog(pool, fixture_dir(), &mut |_, _, _| {})
+        .await
+        .expect("the fixture catalog imports")
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+pub async fn get(app: &Router, path: &str) -> TestResponse {
+    send(app, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> TestResponse {
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    TestResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
