@@ -16,6 +16,7 @@ use axum::{
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::{
+    LatencyUnit,
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
@@ -23,8 +24,9 @@ use tower_http::{
     services::ServeDir,
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
-    trace::TraceLayer,
+    trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer},
 };
+use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{api, config::Environment, error::Problem, metrics, security, state::AppState};
@@ -73,7 +75,16 @@ pub fn build(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(
+                            DefaultOnResponse::new()
+                                .level(Level::INFO)
+                                .latency_unit(LatencyUnit::Micros),
+                        )
+                        .on_failure(DefaultOnFailure::new().level(Level::ERROR)),
+                )
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
 }
