@@ -33,9 +33,9 @@ async fn catalog_writes_invalidate_cached_reads_on_every_instance(pool: PgPool) 
     // Two app instances sharing one Redis and one database.
     let first = common::state_with_redis(pool.clone(), &common::redis_url()).await;
     let second = common::state_with_redis(pool.clone(), &common::redis_url()).await;
-    let pagination = Default::default();
+    let query = nexus::model::ProductQuery::default();
 
-    let before = first.catalog.list_products(pagination).await.unwrap();
+    let before = first.catalog.list_products(&query).await.unwrap();
     let newest = &before.items[0];
     sqlx::query("UPDATE products SET price_cents = 4242 WHERE id = $1")
         .bind(newest.id)
@@ -43,14 +43,14 @@ async fn catalog_writes_invalidate_cached_reads_on_every_instance(pool: PgPool) 
         .await
         .unwrap();
     // Still cached: the write above bypassed the service on purpose.
-    let cached = second.catalog.list_products(pagination).await.unwrap();
+    let cached = second.catalog.list_products(&query).await.unwrap();
     assert_eq!(
         cached.items[0].price_cents, newest.price_cents,
         "served from the shared cache"
     );
 
     first.catalog.invalidate().await;
-    let fresh = second.catalog.list_products(pagination).await.unwrap();
+    let fresh = second.catalog.list_products(&query).await.unwrap();
     assert_eq!(fresh.items[0].price_cents.0, 4242);
 }
 

@@ -5,7 +5,12 @@
 pub mod catalog;
 pub mod money;
 pub mod pagination;
+pub mod product_query;
 
-pub use catalog::{CategorySummary, HomePage, ProductCard};
+pub use catalog::{
+    CategoryDetail, CategoryNode, CategoryRef, CategorySummary, HomePage, ProductCard,
+    ProductDetail, ProductList,
+};
 pub use money::Cents;
 pub use pagination::{Page, Pagination};
+pub use product_query::{ProductQuery, RawProductQuery, Sort};

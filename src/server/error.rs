@@ -113,6 +113,18 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<crate::domain::catalog::CatalogError> for AppError {
+    fn from(error: crate::domain::catalog::CatalogError) -> Self {
+        use crate::domain::catalog::CatalogError;
+        match error {
+            CatalogError::UnknownCategory(slug) => {
+                AppError::invalid("category", format!("there is no category `{slug}`"))
+            }
+            CatalogError::Database(error) => AppError::Database(error),
+        }
+    }
+}
+
 fn slug(title: &str) -> String {
     title.to_ascii_lowercase().replace(' ', "-")
 }

@@ -117,6 +117,11 @@ pub async fn import_catalog(
         progress("default variants", done, singles.len());
     }
     tx.commit().await?;
+    // Fresh statistics, or the planner ignores the search indexes on a
+    // freshly loaded table.
+    sqlx::query("ANALYZE categories, products, variants")
+        .execute(pool)
+        .await?;
 
     Ok(ImportSummary {
         categories: categories.len(),

@@ -1,24 +1,41 @@
 //! The catalog: what shoppers browse. Reads go through the shared cache
 //! (namespace `catalog`); every write to catalog data calls
-//! [`CatalogService::invalidate`].
+//! [`CatalogService::invalidate`], which retires all of them on every
+//! instance at once.
 
 pub mod import;
+mod listing;
 mod queries;
+pub mod search;
+pub mod tree;
 
 use std::time::Duration;
 
+use chrono::SecondsFormat;
 use sqlx::PgPool;
 
 use crate::{
-    model::{CategorySummary, HomePage, Page, Pagination, ProductCard},
+    model::{
+        CategoryDetail, CategoryNode, CategorySummary, HomePage, ProductDetail, ProductList,
+        ProductQuery,
+    },
     server::cache::Cache,
 };
+use tree::CategoryTree;
 
 /// The cache namespace retired by any catalog write.
 pub const CACHE_NAMESPACE: &str = "catalog";
 const CACHE_TTL: Duration = Duration::from_secs(300);
 const HOME_FEATURED: i64 = 8;
 const HOME_CATEGORIES: usize = 6;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("there is no category `{0}`")]
+    UnknownCategory(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
 
 #[derive(Clone)]
 pub struct CatalogService {
@@ -36,12 +53,17 @@ impl CatalogService {
         }
     }
 
+    pub fn currency(&self) -> &str {
+        &self.currency
+    }
+
     /// Featured products and the biggest departments, for `/`.
     pub async fn home_page(&self) -> Result<HomePage, sqlx::Error> {
+        let tree = self.tree().await?;
         self.cache
             .get_or_load(CACHE_NAMESPACE, "home", CACHE_TTL, || async {
                 let featured = queries::featured_products(&self.pool, HOME_FEATURED).await?;
-                let mut top_categories = self.departments().await?;
+                let mut top_categories = tree.departments();
                 top_categories.truncate(HOME_CATEGORIES);
                 Ok(HomePage {
                     featured: self.cards(featured),
@@ -51,33 +73,143 @@ impl CatalogService {
             .await
     }
 
-    /// Top-level categories with the number of listed products in each
-    /// subtree, biggest first.
-    pub async fn departments(&self) -> Result<Vec<CategorySummary>, sqlx::Error> {
+    /// The whole category tree with counts, cached as one entry.
+    pub async fn tree(&self) -> Result<CategoryTree, sqlx::Error> {
         self.cache
-            .get_or_load(CACHE_NAMESPACE, "departments", CACHE_TTL, || {
-                queries::departments(&self.pool)
+            .get_or_load(CACHE_NAMESPACE, "tree", CACHE_TTL, || async {
+                Ok(CategoryTree::new(queries::category_rows(&self.pool).await?))
             })
             .await
     }
 
-    /// Active products, newest first.
-    pub async fn list_products(
-        &self,
-        pagination: Pagination,
-    ) -> Result<Page<ProductCard>, sqlx::Error> {
-        let key = format!(
-            "products:newest:{}:{}",
-            pagination.page, pagination.per_page
-        );
+    pub async fn category_tree(&self) -> Result<Vec<CategoryNode>, sqlx::Error> {
+        Ok(self.tree().await?.roots())
+    }
+
+    pub async fn category(&self, slug: &str) -> Result<Option<CategoryDetail>, sqlx::Error> {
+        Ok(self.tree().await?.detail(slug))
+    }
+
+    /// Top-level categories with the number of listed products in each
+    /// subtree, biggest first.
+    pub async fn departments(&self) -> Result<Vec<CategorySummary>, sqlx::Error> {
+        Ok(self.tree().await?.departments())
+    }
+
+    /// Listed products matching `query`; a category filter includes its
+    /// descendants. A search that finds nothing carries a suggestion.
+    pub async fn list_products(&self, query: &ProductQuery) -> Result<ProductList, CatalogError> {
+        let tree = self.tree().await?;
+        let category_ids = match &query.category {
+            None => None,
+            Some(slug) => {
+                let row = tree
+                    .find(slug)
+                    .ok_or_else(|| CatalogError::UnknownCategory(slug.clone()))?;
+                Some(tree.subtree_ids(row.id))
+            }
+        };
+        let key = format!("list:{}", query.to_query_string());
         self.cache
             .get_or_load(CACHE_NAMESPACE, &key, CACHE_TTL, || async {
-                let (rows, total) = tokio::try_join!(
-                    queries::newest_products(&self.pool, pagination.limit(), pagination.offset()),
-                    queries::count_listed_products(&self.pool),
-                )?;
-                Ok(Page::new(self.cards(rows), pagination, total))
+                let list = self.run_list(query, category_ids.as_deref()).await?;
+                if list.total > 0 {
+                    return Ok(list);
+                }
+                // Nothing matched: retry with typos corrected against the
+                // words of product names, and say what was searched instead.
+                let Some(q) = &query.q else { return Ok(list) };
+                let vocabulary = self.vocabulary().await?;
+                let Some(corrected) = search::correct(&search::words(q), &vocabulary) else {
+                    return Ok(list);
+                };
+                let suggestion = corrected.join(" ");
+                let retry = ProductQuery {
+                    q: Some(suggestion.clone()),
+                    ..query.clone()
+                };
+                let mut list = self.run_list(&retry, category_ids.as_deref()).await?;
+                list.suggestion = Some(suggestion);
+                Ok(list)
             })
+            .await
+    }
+
+    async fn run_list(
+        &self,
+        query: &ProductQuery,
+        category_ids: Option<&[i64]>,
+    ) -> Result<ProductList, CatalogError> {
+        let filters = listing::Filters {
+            query,
+            category_ids,
+        };
+        let (rows, total) = listing::list(&self.pool, &filters).await?;
+        let per_page = i64::from(query.pagination.per_page);
+        Ok(ProductList {
+            items: self.cards(rows),
+            page: query.pagination.page,
+            per_page: query.pagination.per_page,
+            total,
+            total_pages: (total + per_page - 1) / per_page,
+            suggestion: None,
+        })
+    }
+
+    async fn vocabulary(&self) -> Result<Vec<String>, sqlx::Error> {
+        self.cache
+            .get_or_load(CACHE_NAMESPACE, "vocabulary", CACHE_TTL, || {
+                listing::vocabulary(&self.pool)
+            })
+            .await
+    }
+
+    /// A listed product with variants, images and breadcrumb; `None` when
+    /// there is no such product or it is inactive or archived.
+    pub async fn product(&self, slug: &str) -> Result<Option<ProductDetail>, sqlx::Error> {
+        let tree = self.tree().await?;
+        self.cache
+            .get_or_load(
+                CACHE_NAMESPACE,
+                &format!("product:{slug}"),
+                CACHE_TTL,
+                || async {
+                    let Some(row) = queries::listed_product(&self.pool, slug).await? else {
+                        return Ok(None);
+                    };
+                    let (variants, images) = tokio::try_join!(
+                        queries::variants(&self.pool, row.id, row.price_cents),
+                        queries::images(&self.pool, row.id),
+                    )?;
+                    let mut breadcrumb = tree.ancestors(row.category_id);
+                    let category = tree
+                        .find_by_id(row.category_id)
+                        .map(tree::reference)
+                        .unwrap_or_else(|| crate::model::CategoryRef {
+                            id: row.category_id,
+                            slug: String::new(),
+                            name: String::new(),
+                        });
+                    breadcrumb.push(category.clone());
+                    Ok(Some(ProductDetail {
+                        id: row.id,
+                        slug: row.slug,
+                        name: row.name,
+                        description: row.description,
+                        price_cents: crate::model::Cents(row.price_cents),
+                        currency: self.currency.clone(),
+                        sku: row.sku,
+                        in_stock: row.in_stock,
+                        category,
+                        breadcrumb,
+                        images,
+                        variants,
+                        rating_average: row.rating_average,
+                        rating_count: row.rating_count,
+                        created_at: row.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    }))
+                },
+            )
             .await
     }
 
@@ -86,7 +218,7 @@ impl CatalogService {
         self.cache.invalidate(CACHE_NAMESPACE).await;
     }
 
-    fn cards(&self, rows: Vec<queries::ProductCardRow>) -> Vec<ProductCard> {
+    fn cards(&self, rows: Vec<queries::ProductCardRow>) -> Vec<crate::model::ProductCard> {
         rows.into_iter()
             .map(|row| row.into_card(&self.currency))
             .collect()

@@ -1,8 +1,15 @@
 //! SQL for catalog reads.
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::model::{CategorySummary, Cents, ProductCard, catalog::CategoryRef};
+use super::tree::CategoryRow;
+use crate::model::{
+    Cents, ProductCard,
+    catalog::{CategoryRef, ProductImage, Variant},
+};
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ProductCardRow {
@@ -40,38 +47,13 @@ impl ProductCardRow {
 }
 
 /// Columns of a product card; `p` is `products`, `c` its category.
-const CARD_COLUMNS: &str = "
-    p.id, p.slug, p.name, p.price_cents,
-    EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.stock > 0) AS in_stock,
+pub(super) const CARD_COLUMNS: &str = "
+    p.id, p.slug, p.name, p.price_cents, p.in_stock,
     p.rating_average::float8 AS rating_average, p.rating_count,
     c.id AS category_id, c.slug AS category_slug, c.name AS category_name";
 
 /// The rows a shopper may see.
 const LISTED: &str = "p.is_active AND p.archived_at IS NULL";
-
-pub(super) async fn newest_products(
-    pool: &PgPool,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<ProductCardRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {CARD_COLUMNS}
-         FROM products p JOIN categories c ON c.id = p.category_id
-         WHERE {LISTED}
-         ORDER BY p.created_at DESC, p.id DESC
-         LIMIT $1 OFFSET $2"
-    ))
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await
-}
-
-pub(super) async fn count_listed_products(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM products p WHERE {LISTED}"))
-        .fetch_one(pool)
-        .await
-}
 
 /// Staff picks first, then the best-rated and newest products in stock.
 pub(super) async fn featured_products(
@@ -82,7 +64,7 @@ pub(super) async fn featured_products(
         "SELECT {CARD_COLUMNS}
          FROM products p JOIN categories c ON c.id = p.category_id
          WHERE {LISTED}
-           AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.stock > 0)
+           AND p.in_stock
          ORDER BY p.is_featured DESC, p.rating_count DESC, p.created_at DESC, p.id DESC
          LIMIT $1"
     ))
@@ -91,30 +73,111 @@ pub(super) async fn featured_products(
     .await
 }
 
-/// Top-level categories by the number of listed products in their subtree.
-pub(super) async fn departments(pool: &PgPool) -> Result<Vec<CategorySummary>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(&format!(
-        "WITH RECURSIVE subtree AS (
-             SELECT id AS root_id, id FROM categories WHERE parent_id IS NULL
-             UNION ALL
-             SELECT s.root_id, c.id FROM categories c JOIN subtree s ON c.parent_id = s.id
-         )
-         SELECT r.id, r.slug, r.name, count(p.id) AS product_count
-         FROM subtree s
-         JOIN categories r ON r.id = s.root_id
-         LEFT JOIN products p ON p.category_id = s.id AND {LISTED}
-         GROUP BY r.id
-         ORDER BY product_count DESC, r.position, r.name"
+/// Every category with the number of listed products filed directly in it.
+pub(super) async fn category_rows(pool: &PgPool) -> Result<Vec<CategoryRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT c.id, c.parent_id, c.name, c.slug, c.description, c.position, count(p.id) AS direct_count
+         FROM categories c
+         LEFT JOIN products p ON p.category_id = c.id AND {LISTED}
+         GROUP BY c.id
+         ORDER BY c.position, c.name"
     ))
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ProductRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub sku: String,
+    pub in_stock: bool,
+    pub category_id: i64,
+    pub rating_average: Option<f64>,
+    pub rating_count: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(super) async fn listed_product(
+    pool: &PgPool,
+    slug: &str,
+) -> Result<Option<ProductRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT p.id, p.slug, p.name, p.description, p.price_cents, p.sku, p.in_stock, p.category_id,
+                p.rating_average::float8 AS rating_average, p.rating_count, p.created_at
+         FROM products p WHERE p.slug = $1 AND {LISTED}"
+    ))
+    .bind(slug)
+    .fetch_optional(pool)
+    .await
+}
+
+pub(super) async fn variants(
+    pool: &PgPool,
+    product_id: i64,
+    product_price: i64,
+) -> Result<Vec<Variant>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, serde_json::Value, i64, i32)> = sqlx::query_as(
+        "SELECT id, sku, name, options, coalesce(price_cents, $2), stock
+         FROM variants WHERE product_id = $1 ORDER BY position, id",
+    )
+    .bind(product_id)
+    .bind(product_price)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, slug, name, product_count)| CategorySummary {
+        .map(|(id, sku, name, options, price_cents, stock)| Variant {
             id,
-            slug,
+            sku,
             name,
-            product_count,
+            options: option_map(options),
+            price_cents: Cents(price_cents),
+            stock,
         })
         .collect())
+}
+
+pub(super) async fn images(
+    pool: &PgPool,
+    product_id: i64,
+) -> Result<Vec<ProductImage>, sqlx::Error> {
+    let rows: Vec<(String, String, String, i32, i32)> = sqlx::query_as(
+        "SELECT path, thumb_path, alt, width, height FROM product_images
+         WHERE product_id = $1 ORDER BY position, id",
+    )
+    .bind(product_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(path, thumb, alt, width, height)| ProductImage {
+            url: format!("/media/{path}"),
+            thumbnail_url: format!("/media/{thumb}"),
+            alt,
+            width,
+            height,
+        })
+        .collect())
+}
+
+/// Variant options are a JSON object; values that are not strings (a number
+/// of pieces, say) are shown as their JSON text.
+fn option_map(options: serde_json::Value) -> BTreeMap<String, String> {
+    match options {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .map(|(key, value)| {
+                let text = match value {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (key, text)
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    }
 }

@@ -3,6 +3,7 @@
 //! document is generated from the handlers' annotations, so it cannot drift
 //! from the routes.
 
+mod categories;
 mod products;
 mod system;
 
@@ -29,6 +30,9 @@ struct ApiDoc;
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
         .routes(routes!(products::list_products))
+        .routes(routes!(products::product_detail))
+        .routes(routes!(categories::category_tree))
+        .routes(routes!(categories::category_detail))
         .fallback(unknown_route);
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(system::health))

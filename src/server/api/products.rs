@@ -2,20 +2,40 @@
 
 use axum::{
     Json,
-    extract::{Query, State},
+    extract::{Path, Query, State},
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::{
-    model::{Page, Pagination, ProductCard},
-    server::{error::AppError, state::AppState},
+    model::{ProductDetail, ProductList, ProductQuery, RawProductQuery},
+    server::{
+        error::{AppError, Problem},
+        state::AppState,
+    },
 };
 
-/// Query of `GET /api/v1/products`. Values arrive as text so that a bad one
+/// Query of `GET /api/v1/products`. Values arrive as text so a bad one
 /// yields a 422 naming the parameter instead of a generic 400.
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
+    /// Category slug; products of its descendant categories are included.
+    category: Option<String>,
+    /// Lowest price in cents.
+    #[param(value_type = Option<i64>, minimum = 0)]
+    min_price: Option<String>,
+    /// Highest price in cents.
+    #[param(value_type = Option<i64>, minimum = 0)]
+    max_price: Option<String>,
+    /// `true` for products with at least one variant in stock.
+    #[param(value_type = Option<bool>)]
+    in_stock: Option<String>,
+    /// Search words: full text over name, SKU and description, prefix
+    /// matching, tolerant of one typo.
+    q: Option<String>,
+    /// `price`, `-price`, `name`, `-name`, `newest`, `rating` or `relevance`
+    /// (default `relevance` with `q`, else `newest`).
+    sort: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<u32>, minimum = 1)]
     page: Option<String>,
@@ -24,23 +44,62 @@ pub struct ListParams {
     per_page: Option<String>,
 }
 
-/// Active products, newest first, in the pagination envelope.
+impl From<ListParams> for RawProductQuery {
+    fn from(p: ListParams) -> Self {
+        RawProductQuery {
+            category: p.category,
+            min_price: p.min_price,
+            max_price: p.max_price,
+            in_stock: p.in_stock,
+            q: p.q,
+            sort: p.sort,
+            page: p.page,
+            per_page: p.per_page,
+        }
+    }
+}
+
+/// Listed (active, not archived) products, filtered, searched and sorted,
+/// in the pagination envelope. A search without hits carries `suggestion`.
 #[utoipa::path(
     get,
     path = "/products",
     tag = "catalog",
     params(ListParams),
     responses(
-        (status = 200, description = "A page of products", body = Page<ProductCard>),
-        (status = 422, description = "A query parameter is invalid", body = crate::server::error::Problem,
+        (status = 200, description = "A page of products", body = ProductList),
+        (status = 422, description = "A query parameter is invalid", body = Problem,
          content_type = "application/problem+json"),
     )
 )]
 pub async fn list_products(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
-) -> Result<Json<Page<ProductCard>>, AppError> {
-    let pagination = Pagination::parse(params.page.as_deref(), params.per_page.as_deref())
-        .map_err(|(field, message)| AppError::invalid(field, message))?;
-    Ok(Json(state.catalog.list_products(pagination).await?))
+) -> Result<Json<ProductList>, AppError> {
+    let query = ProductQuery::parse(&params.into()).map_err(AppError::Validation)?;
+    Ok(Json(state.catalog.list_products(&query).await?))
+}
+
+/// One listed product with its variants, images and rating.
+#[utoipa::path(
+    get,
+    path = "/products/{slug}",
+    tag = "catalog",
+    params(("slug" = String, Path, description = "Product slug")),
+    responses(
+        (status = 200, description = "The product", body = ProductDetail),
+        (status = 404, description = "No such listed product", body = Problem,
+         content_type = "application/problem+json"),
+    )
+)]
+pub async fn product_detail(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<ProductDetail>, AppError> {
+    state
+        .catalog
+        .product(&slug)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
 }

@@ -1,0 +1,129 @@
+//! SQL for the filtered, sorted, searched product list. Every value is a
+//! bound parameter; only fixed SQL fragments are concatenated.
+
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use super::{queries::ProductCardRow, search};
+use crate::model::{ProductQuery, Sort};
+
+/// Below this trigram word similarity a name is not a typo of the query.
+/// The `%>` operator (which the trigram index serves) compares against
+/// `pg_trgm.word_similarity_threshold`, 0.6 by default, which misses many
+/// one-letter typos in short words; searches set it for their transaction.
+const TYPO_SIMILARITY: &str = "0.45";
+
+pub(super) struct Filters<'a> {
+    pub query: &'a ProductQuery,
+    /// The category and its descendants, already resolved.
+    pub category_ids: Option<&'a [i64]>,
+}
+
+impl Filters<'_> {
+    fn push_where(&self, sql: &mut QueryBuilder<'_, Postgres>, words: &[String]) {
+        sql.push(" WHERE p.is_active AND p.archived_at IS NULL");
+        if let Some(ids) = self.category_ids {
+            sql.push(" AND p.category_id = ANY(")
+                .push_bind(ids.to_vec())
+                .push(")");
+        }
+        if let Some(min) = self.query.min_price {
+            sql.push(" AND p.price_cents >= ").push_bind(min);
+        }
+        if let Some(max) = self.query.max_price {
+            sql.push(" AND p.price_cents <= ").push_bind(max);
+        }
+        if self.query.in_stock {
+            sql.push(" AND p.in_stock");
+        }
+        if let Some(tsquery) = search::prefix_tsquery(words) {
+            let text = words.join(" ");
+            // Full text (stemmed, prefix) or, for typos, trigram word
+            // similarity on the name; both are served by GIN indexes.
+            sql.push(" AND (p.search_document @@ to_tsquery('english', ")
+                .push_bind(tsquery)
+                .push(") OR p.name %> ")
+                .push_bind(text)
+                .push(")");
+        }
+    }
+}
+
+pub(super) async fn list(
+    pool: &PgPool,
+    filters: &Filters<'_>,
+) -> Result<(Vec<ProductCardRow>, i64), sqlx::Error> {
+    let query = filters.query;
+    let words = query.q.as_deref().map(search::words).unwrap_or_default();
+
+    let mut select = QueryBuilder::new(format!(
+        "SELECT {} FROM products p JOIN categories c ON c.id = p.category_id",
+        super::queries::CARD_COLUMNS
+    ));
+    filters.push_where(&mut select, &words);
+    select.push(" ORDER BY ");
+    match query.sort {
+        Sort::PriceAsc => select.push("p.price_cents, p.id"),
+        Sort::PriceDesc => select.push("p.price_cents DESC, p.id DESC"),
+        Sort::NameAsc => select.push("p.name, p.id"),
+        Sort::NameDesc => select.push("p.name DESC, p.id DESC"),
+        Sort::Newest => select.push("p.created_at DESC, p.id DESC"),
+        Sort::Rating => select.push("p.rating_average DESC NULLS LAST, p.rating_count DESC, p.id"),
+        Sort::Relevance => match search::prefix_tsquery(&words) {
+            Some(tsquery) => select
+                .push("ts_rank_cd(p.search_document, to_tsquery('english', ")
+                .push_bind(tsquery)
+                .push(")) DESC, word_similarity(")
+                .push_bind(words.join(" "))
+                .push(", p.name) DESC, p.id"),
+            None => select.push("p.created_at DESC, p.id DESC"),
+        },
+    };
+    select
+        .push(" LIMIT ")
+        .push_bind(query.pagination.limit())
+        .push(" OFFSET ")
+        .push_bind(query.pagination.offset());
+
+    let mut count = QueryBuilder::new("SELECT count(*) FROM products p");
+    filters.push_where(&mut count, &words);
+
+    if words.is_empty() {
+        let rows = select.build_query_as::<ProductCardRow>().fetch_all(pool);
+        let total = count.build_query_scalar::<i64>().fetch_one(pool);
+        return tokio::try_join!(rows, total);
+    }
+    let mut tx = begin_typo_tolerant(pool).await?;
+    let rows = select
+        .build_query_as::<ProductCardRow>()
+        .fetch_all(&mut *tx)
+        .await?;
+    let total = count
+        .build_query_scalar::<i64>()
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok((rows, total))
+}
+
+/// A read transaction in which `%>` accepts one-typo matches.
+async fn begin_typo_tolerant(
+    pool: &PgPool,
+) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)")
+        .bind(TYPO_SIMILARITY)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// Distinct words of listed product names (letters only), for correcting typos.
+pub(super) async fn vocabulary(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT lower(w) FROM products p, regexp_split_to_table(p.name, '[^[:alpha:]]+') AS w
+         WHERE p.is_active AND p.archived_at IS NULL AND w <> ''
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+}

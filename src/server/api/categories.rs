@@ -1,0 +1,51 @@
+//! Catalog: the category tree.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+
+use crate::{
+    model::{CategoryDetail, CategoryNode},
+    server::{
+        error::{AppError, Problem},
+        state::AppState,
+    },
+};
+
+/// The whole tree, roots first, each node with its listed-product count
+/// (descendants included). Not paginated.
+#[utoipa::path(
+    get,
+    path = "/categories",
+    tag = "catalog",
+    responses((status = 200, description = "The category tree", body = Vec<CategoryNode>))
+)]
+pub async fn category_tree(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<CategoryNode>>, AppError> {
+    Ok(Json(state.catalog.category_tree().await?))
+}
+
+/// One category with its children and its ancestors (root first).
+#[utoipa::path(
+    get,
+    path = "/categories/{slug}",
+    tag = "catalog",
+    params(("slug" = String, Path, description = "Category slug")),
+    responses(
+        (status = 200, description = "The category", body = CategoryDetail),
+        (status = 404, description = "No such category", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn category_detail(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<CategoryDetail>, AppError> {
+    state
+        .catalog
+        .category(&slug)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}
