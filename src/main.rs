@@ -13,11 +13,7 @@ use nexus::{
 };
 
 #[derive(Parser)]
-#[command(
-    name = "nexus",
-    version,
-    about = "The Nexus store: web pages, JSON API and tools"
-)]
+#[command(name = "nexus", version, about = "The Nexus store: web pages, JSON API and tools")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -71,10 +67,7 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("nexus: cannot start the async runtime: {error}");
@@ -100,24 +93,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ImportCatalog { dir } => import_catalog(config, dir).await,
-        Command::CreateUser {
-            email,
-            password,
-            name,
-            role,
-        } => {
+        Command::CreateUser { email, password, name, role } => {
             let pool = db::connect(&config.database_url, 2).await?;
             db::migrate(&pool).await?;
             let role = Role::from(role);
-            let new_user = NewUser {
-                email: &email,
-                password: &password,
-                name: &name,
-                role,
-            };
-            let id = accounts::create_user(&pool, new_user)
-                .await
-                .context("cannot create the user")?;
+            let new_user = NewUser { email: &email, password: &password, name: &name, role };
+            let id = accounts::create_user(&pool, new_user).await.context("cannot create the user")?;
             println!("created {role} {email} (id {id})");
             Ok(())
         }
@@ -129,10 +110,7 @@ async fn import_catalog(config: Config, dir: PathBuf) -> anyhow::Result<()> {
     db::migrate(&pool).await?;
     let started = Instant::now();
     let mut report = |stage: &str, done: usize, total: usize| {
-        println!(
-            "  {stage}: {done}/{total} ({:.1}s)",
-            started.elapsed().as_secs_f64()
-        );
+        println!("  {stage}: {done}/{total} ({:.1}s)", started.elapsed().as_secs_f64());
     };
     println!("importing the catalog in {}", dir.display());
     let summary = import::import_catalog(&pool, &dir, &mut report)
@@ -140,9 +118,7 @@ async fn import_catalog(config: Config, dir: PathBuf) -> anyhow::Result<()> {
         .with_context(|| format!("importing {} failed; nothing was changed", dir.display()))?;
     // Shoppers must not see the previous catalog from the cache.
     let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
-    CatalogService::new(pool, cache, config.currency.clone())
-        .invalidate()
-        .await;
+    CatalogService::new(pool, cache, config.currency.clone()).invalidate().await;
     println!(
         "imported {} categories, {} products and {} variants in {:.1}s",
         summary.categories,

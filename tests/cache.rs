@@ -37,17 +37,10 @@ async fn catalog_writes_invalidate_cached_reads_on_every_instance(pool: PgPool) 
 
     let before = first.catalog.list_products(&query).await.unwrap();
     let newest = &before.items[0];
-    sqlx::query("UPDATE products SET price_cents = 4242 WHERE id = $1")
-        .bind(newest.id)
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query("UPDATE products SET price_cents = 4242 WHERE id = $1").bind(newest.id).execute(&pool).await.unwrap();
     // Still cached: the write above bypassed the service on purpose.
     let cached = second.catalog.list_products(&query).await.unwrap();
-    assert_eq!(
-        cached.items[0].price_cents, newest.price_cents,
-        "served from the shared cache"
-    );
+    assert_eq!(cached.items[0].price_cents, newest.price_cents, "served from the shared cache");
 
     first.catalog.invalidate().await;
     let fresh = second.catalog.list_products(&query).await.unwrap();
@@ -63,16 +56,7 @@ struct RedisProcess {
 impl RedisProcess {
     fn start(port: u16) -> Self {
         let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server is installed (the test command installs it)");
@@ -92,11 +76,7 @@ impl Drop for RedisProcess {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn wait_for_status(cache: &Cache, wanted: CacheStatus) {
@@ -120,11 +100,7 @@ async fn the_cache_degrades_when_redis_stops_and_recovers_when_it_returns(pool: 
 
     drop(redis);
     wait_for_status(&cache, CacheStatus::Degraded).await;
-    assert_eq!(
-        cache.namespace_version("catalog").await,
-        None,
-        "a miss, not an error"
-    );
+    assert_eq!(cache.namespace_version("catalog").await, None, "a miss, not an error");
 
     let _redis = RedisProcess::start(port);
     wait_for_status(&cache, CacheStatus::Ok).await;

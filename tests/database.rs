@@ -12,10 +12,7 @@ use nexus::{
 use sqlx::PgPool;
 
 async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(pool).await.unwrap()
 }
 
 #[sqlx::test(migrations = false)]
@@ -25,10 +22,8 @@ async fn migrations_apply_from_zero_and_again_as_a_no_op(pool: PgPool) {
         assert_eq!(count(&pool, table).await, 0, "{table} exists and is empty");
     }
     db::migrate(&pool).await.unwrap();
-    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let applied: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(&pool).await.unwrap();
     assert_eq!(applied as usize, db::MIGRATOR.iter().count());
 }
 
@@ -44,30 +39,18 @@ async fn instances_migrating_together_do_not_race(pool: PgPool) {
 #[sqlx::test]
 async fn importing_the_catalog_twice_leaves_the_same_rows(pool: PgPool) {
     let first = common::import_fixture(&pool).await;
-    assert_eq!(
-        (first.categories, first.products, first.variants),
-        (200, 240, 348)
-    );
+    assert_eq!((first.categories, first.products, first.variants), (200, 240, 348));
     let counts = |pool: PgPool| async move {
-        (
-            count(&pool, "categories").await,
-            count(&pool, "products").await,
-            count(&pool, "variants").await,
-        )
+        (count(&pool, "categories").await, count(&pool, "products").await, count(&pool, "variants").await)
     };
     let after_first = counts(pool.clone()).await;
     assert_eq!(after_first, (200, 240, 348));
 
-    let ids_before: Vec<i64> = sqlx::query_scalar("SELECT id FROM products ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let ids_before: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM products ORDER BY id").fetch_all(&pool).await.unwrap();
     common::import_fixture(&pool).await;
     assert_eq!(counts(pool.clone()).await, after_first);
-    let ids_after: Vec<i64> = sqlx::query_scalar("SELECT id FROM products ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let ids_after: Vec<i64> = sqlx::query_scalar("SELECT id FROM products ORDER BY id").fetch_all(&pool).await.unwrap();
     assert_eq!(ids_before, ids_after, "re-import updates rows in place");
 }
 
@@ -75,10 +58,8 @@ async fn importing_the_catalog_twice_leaves_the_same_rows(pool: PgPool) {
 async fn import_keeps_the_tree_prices_and_variants_of_the_files(pool: PgPool) {
     common::import_fixture(&pool).await;
     // categories.csv: 50 departments with 3 sub-categories each.
-    let roots: i64 = sqlx::query_scalar("SELECT count(*) FROM categories WHERE parent_id IS NULL")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let roots: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM categories WHERE parent_id IS NULL").fetch_one(&pool).await.unwrap();
     assert_eq!(roots, 50);
     let (parent_slug,): (String,) = sqlx::query_as(
         "SELECT p.slug FROM categories c JOIN categories p ON p.id = c.parent_id WHERE c.slug = 'audio-essentials'",
@@ -101,14 +82,8 @@ async fn import_keeps_the_tree_prices_and_variants_of_the_files(pool: PgPool) {
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert_eq!(
-        variant_skus.first().map(String::as_str),
-        Some("NX-000001-NAVY")
-    );
-    assert!(
-        !variant_skus.contains(&"NX-000001".to_owned()),
-        "no default variant beside real ones"
-    );
+    assert_eq!(variant_skus.first().map(String::as_str), Some("NX-000001-NAVY"));
+    assert!(!variant_skus.contains(&"NX-000001".to_owned()), "no default variant beside real ones");
 
     // Every product has at least one variant.
     let without: i64 = sqlx::query_scalar(
@@ -130,57 +105,28 @@ async fn a_broken_file_changes_nothing(pool: PgPool) {
     let broken = products.replacen(",365.21,", ",36x.21,", 1);
     std::fs::write(dir.join("products.csv"), broken).unwrap();
 
-    let error = import_catalog(&pool, &dir, &mut |_, _, _| {})
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            ImportError::Invalid {
-                file: "products.csv",
-                line: 2,
-                ..
-            }
-        ),
-        "{error}"
-    );
+    let error = import_catalog(&pool, &dir, &mut |_, _, _| {}).await.unwrap_err();
+    assert!(matches!(error, ImportError::Invalid { file: "products.csv", line: 2, .. }), "{error}");
     assert_eq!(count(&pool, "categories").await, 0);
     std::fs::remove_dir_all(dir).ok();
 }
 
 #[sqlx::test]
 async fn users_are_unique_by_email_whatever_the_case(pool: PgPool) {
-    let new_user = |email| NewUser {
-        email,
-        password: "long enough",
-        name: "Ann",
-        role: Role::Admin,
-    };
-    accounts::create_user(&pool, new_user("ann@example.com"))
-        .await
-        .unwrap();
+    let new_user = |email| NewUser { email, password: "long enough", name: "Ann", role: Role::Admin };
+    accounts::create_user(&pool, new_user("ann@example.com")).await.unwrap();
     let again = accounts::create_user(&pool, new_user("ANN@example.com")).await;
     assert!(matches!(again, Err(AccountError::EmailTaken)));
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users").fetch_one(&pool).await.unwrap();
     assert!(hash.starts_with("$argon2id$"));
 }
 
 fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "nexus-test-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
+    let dir = std::env::temp_dir().join(format!("nexus-test-{}-{}", std::process::id(), rand_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }

@@ -29,11 +29,7 @@ async fn health_is_503_when_the_database_is_gone() {
         .connect_lazy("postgres://postgres@127.0.0.1:1/nexus")
         .unwrap();
     let cache = Cache::new(&common::redis_url(), "test:no-database");
-    let app = router::build(AppState::new(
-        common::config(&common::redis_url()),
-        pool,
-        cache,
-    ));
+    let app = router::build(AppState::new(common::config(&common::redis_url()), pool, cache));
     let response = get(&app, "/health").await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.json()["database"], "unavailable");
@@ -68,17 +64,9 @@ async fn metrics_are_exposed_in_prometheus_format(pool: PgPool) {
     let response = get(&app, "/metrics").await;
     assert_eq!(response.status, StatusCode::OK);
     assert!(response.header("content-type").starts_with("text/plain"));
-    assert!(
-        response.body.contains("http_requests_total"),
-        "{}",
-        response.body
-    );
+    assert!(response.body.contains("http_requests_total"), "{}", response.body);
     assert!(response.body.contains("route=\"/health\""));
-    assert!(
-        response
-            .body
-            .contains("http_request_duration_seconds_bucket")
-    );
+    assert!(response.body.contains("http_request_duration_seconds_bucket"));
 }
 
 #[sqlx::test]
@@ -88,18 +76,12 @@ async fn openapi_document_parses_and_describes_the_routes(pool: PgPool) {
     assert_eq!(response.status, StatusCode::OK);
     let document = response.json();
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
-    assert!(
-        document["paths"]["/api/v1/products"]["get"].is_object(),
-        "{document}"
-    );
+    assert!(document["paths"]["/api/v1/products"]["get"].is_object(), "{document}");
     assert!(document["paths"]["/health"]["get"].is_object());
 
     let docs = get(&app, "/api/docs/").await;
     assert_eq!(docs.status, StatusCode::OK);
-    assert!(
-        docs.body.contains("swagger"),
-        "interactive docs are served by the app"
-    );
+    assert!(docs.body.contains("swagger"), "interactive docs are served by the app");
 }
 
 #[sqlx::test]
@@ -110,16 +92,8 @@ async fn every_response_carries_the_security_headers(pool: PgPool) {
         let csp = response.header("content-security-policy");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
-        assert_eq!(
-            response.header("x-content-type-options"),
-            "nosniff",
-            "{path}"
-        );
-        assert_eq!(
-            response.header("referrer-policy"),
-            "strict-origin-when-cross-origin",
-            "{path}"
-        );
+        assert_eq!(response.header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(response.header("referrer-policy"), "strict-origin-when-cross-origin", "{path}");
         assert!(!response.header("x-request-id").is_empty(), "{path}");
     }
 }
@@ -136,14 +110,8 @@ async fn pages_allow_exactly_their_own_hydration_script(pool: PgPool) {
         .and_then(|rest| rest.split('\'').next())
         .unwrap_or_else(|| panic!("page CSP has a nonce: {csp}"));
     assert!(nonce.len() >= 16);
-    assert!(
-        response.body.contains(&format!("nonce=\"{nonce}\"")),
-        "the hydration script carries it"
-    );
-    assert!(
-        !csp.contains("'unsafe-inline' 'wasm")
-            && !csp.contains("script-src 'self' 'unsafe-inline'")
-    );
+    assert!(response.body.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries it");
+    assert!(!csp.contains("'unsafe-inline' 'wasm") && !csp.contains("script-src 'self' 'unsafe-inline'"));
     // A second request gets a different nonce.
     let again = get(&app, "/").await;
     assert_ne!(again.header("content-security-policy"), csp);
@@ -162,17 +130,10 @@ async fn the_home_page_is_rendered_on_the_server_with_products(pool: PgPool) {
     let app = common::app(pool).await;
     let response = get(&app, "/").await;
     assert_eq!(response.status, StatusCode::OK);
-    assert!(
-        response
-            .body
-            .contains("<title>Shop thousands of products · Nexus</title>")
-    );
+    assert!(response.body.contains("<title>Shop thousands of products · Nexus</title>"));
     assert!(response.body.contains("Featured products"));
     for name in &featured {
-        assert!(
-            response.body.contains(name.as_str()),
-            "{name} is on the page"
-        );
+        assert!(response.body.contains(name.as_str()), "{name} is on the page");
     }
     assert!(response.body.contains("Top categories"));
     assert!(response.body.contains("Cart (0)"));
@@ -182,10 +143,8 @@ async fn the_home_page_is_rendered_on_the_server_with_products(pool: PgPool) {
 #[sqlx::test]
 async fn products_are_listed_newest_first_in_the_pagination_envelope(pool: PgPool) {
     import_fixture(&pool).await;
-    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE is_active")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let active: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM products WHERE is_active").fetch_one(&pool).await.unwrap();
     let app = common::app(pool).await;
 
     let first = get(&app, "/api/v1/products?per_page=5").await;
@@ -198,16 +157,7 @@ async fn products_are_listed_newest_first_in_the_pagination_envelope(pool: PgPoo
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 5);
     let item = &items[0];
-    for field in [
-        "id",
-        "slug",
-        "name",
-        "price_cents",
-        "currency",
-        "in_stock",
-        "rating_count",
-        "category",
-    ] {
+    for field in ["id", "slug", "name", "price_cents", "currency", "in_stock", "rating_count", "category"] {
         assert!(item.get(field).is_some(), "{field} in {item}");
     }
     assert_eq!(item["currency"], "USD");
@@ -223,19 +173,11 @@ async fn products_are_listed_newest_first_in_the_pagination_envelope(pool: PgPoo
 #[sqlx::test]
 async fn invalid_list_parameters_are_422_naming_the_parameter(pool: PgPool) {
     let app = common::app(pool).await;
-    for (query, parameter) in [
-        ("page=0", "page"),
-        ("page=abc", "page"),
-        ("per_page=-1", "per_page"),
-    ] {
+    for (query, parameter) in [("page=0", "page"), ("page=abc", "page"), ("per_page=-1", "per_page")] {
         let response = get(&app, &format!("/api/v1/products?{query}")).await;
         assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         assert_eq!(response.header("content-type"), "application/problem+json");
-        assert!(
-            response.json()["errors"][parameter].is_array(),
-            "{query}: {}",
-            response.body
-        );
+        assert!(response.json()["errors"][parameter].is_array(), "{query}: {}", response.body);
     }
 }
 
@@ -244,16 +186,11 @@ async fn a_panicking_handler_becomes_a_500_problem_not_a_dropped_connection() {
     async fn boom() -> &'static str {
         panic!("boom")
     }
-    let app: Router = Router::new()
-        .route("/boom", route_get(boom))
-        .layer(CatchPanicLayer::custom(router::api_panic));
+    let app: Router = Router::new().route("/boom", route_get(boom)).layer(CatchPanicLayer::custom(router::api_panic));
     let response = get(&app, "/boom").await;
     assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(response.header("content-type"), "application/problem+json");
-    assert!(
-        !response.body.contains("boom"),
-        "the panic message stays in the logs"
-    );
+    assert!(!response.body.contains("boom"), "the panic message stays in the logs");
 }
 
 #[sqlx::test]

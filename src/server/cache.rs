@@ -75,9 +75,7 @@ impl Cache {
 
     /// Reads and decodes a cached value; any failure is a miss.
     pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        let bytes: Option<Vec<u8>> = self
-            .run(|mut conn| async move { conn.get(key).await })
-            .await?;
+        let bytes: Option<Vec<u8>> = self.run(|mut conn| async move { conn.get(key).await }).await?;
         let bytes = bytes?;
         match serde_json::from_slice(&bytes) {
             Ok(value) => Some(value),
@@ -94,9 +92,7 @@ impl Cache {
             return;
         };
         let seconds = ttl.as_secs().max(1);
-        let _: Option<()> = self
-            .run(|mut conn| async move { conn.set_ex(key, bytes, seconds).await })
-            .await;
+        let _: Option<()> = self.run(|mut conn| async move { conn.set_ex(key, bytes, seconds).await }).await;
     }
 
     /// The current version of a namespace, for building keys. `None` when
@@ -104,23 +100,16 @@ impl Cache {
     /// guessed version could serve an entry that a write already retired.
     pub async fn namespace_version(&self, namespace: &str) -> Option<u64> {
         let key = self.version_key(namespace);
-        let version: Option<Option<u64>> = self
-            .run(|mut conn| async move { conn.get(key).await })
-            .await;
+        let version: Option<Option<u64>> = self.run(|mut conn| async move { conn.get(key).await }).await;
         version.map(Option::unwrap_or_default)
     }
 
     /// Retires every entry of a namespace on every instance.
     pub async fn invalidate(&self, namespace: &str) {
         let key = self.version_key(namespace);
-        let bumped: Option<u64> = self
-            .run(|mut conn| async move { conn.incr(key, 1).await })
-            .await;
+        let bumped: Option<u64> = self.run(|mut conn| async move { conn.incr(key, 1).await }).await;
         if bumped.is_none() {
-            tracing::warn!(
-                namespace,
-                "could not invalidate cache namespace; entries expire by TTL"
-            );
+            tracing::warn!(namespace, "could not invalidate cache namespace; entries expire by TTL");
         }
     }
 
@@ -156,14 +145,9 @@ impl Cache {
     /// `Ok` when Redis answers a PING now. Probing here lets `/health`
     /// notice a recovered Redis even when no request has used the cache.
     pub async fn status(&self) -> CacheStatus {
-        let pong: Option<String> = self
-            .run_now(|mut conn| async move { redis::cmd("PING").query_async(&mut conn).await })
-            .await;
-        if pong.is_some() {
-            CacheStatus::Ok
-        } else {
-            CacheStatus::Degraded
-        }
+        let pong: Option<String> =
+            self.run_now(|mut conn| async move { redis::cmd("PING").query_async(&mut conn).await }).await;
+        if pong.is_some() { CacheStatus::Ok } else { CacheStatus::Degraded }
     }
 
     /// Runs a command unless we are inside the back-off window.
@@ -205,11 +189,7 @@ impl Cache {
     }
 
     fn retry_due(&self) -> bool {
-        let mut retry_at = self
-            .inner
-            .retry_at
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut retry_at = self.inner.retry_at.lock().unwrap_or_else(|e| e.into_inner());
         match *retry_at {
             Some(at) if Instant::now() < at => false,
             _ => {
@@ -221,16 +201,9 @@ impl Cache {
     }
 
     fn mark_degraded(&self, reason: &str) {
-        *self
-            .inner
-            .retry_at
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + RETRY_AFTER);
+        *self.inner.retry_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + RETRY_AFTER);
         if !self.inner.degraded.swap(true, Ordering::Relaxed) {
-            tracing::warn!(
-                reason,
-                "Redis is unavailable; serving straight from PostgreSQL"
-            );
+            tracing::warn!(reason, "Redis is unavailable; serving straight from PostgreSQL");
         }
     }
 

@@ -63,11 +63,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(variable: &'static str, problem: impl Into<String>, fix: impl Into<String>) -> Self {
-        Self {
-            variable,
-            problem: problem.into(),
-            fix: fix.into(),
-        }
+        Self { variable, problem: problem.into(), fix: fix.into() }
     }
 }
 
@@ -82,11 +78,7 @@ impl Config {
     /// Reads configuration through `lookup`, so tests need not touch the
     /// process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
         let database_url = get("DATABASE_URL").ok_or_else(|| {
             ConfigError::new(
@@ -98,10 +90,7 @@ impl Config {
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(ConfigError::new(
                 "DATABASE_URL",
-                format!(
-                    "must start with postgres:// but starts with `{}`",
-                    scheme_of(&database_url)
-                ),
+                format!("must start with postgres:// but starts with `{}`", scheme_of(&database_url)),
                 "set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/nexus",
             ));
         }
@@ -110,10 +99,7 @@ impl Config {
         if !(redis_url.starts_with("redis://") || redis_url.starts_with("rediss://")) {
             return Err(ConfigError::new(
                 "REDIS_URL",
-                format!(
-                    "must start with redis:// but starts with `{}`",
-                    scheme_of(&redis_url)
-                ),
+                format!("must start with redis:// but starts with `{}`", scheme_of(&redis_url)),
                 "set it to a Redis URL such as redis://127.0.0.1:6379",
             ));
         }
@@ -146,10 +132,7 @@ impl Config {
             Some(key) => {
                 return Err(ConfigError::new(
                     "NEXUS_SECRET_KEY",
-                    format!(
-                        "is {} characters long, fewer than {MIN_SECRET_LEN}",
-                        key.len()
-                    ),
+                    format!("is {} characters long, fewer than {MIN_SECRET_LEN}", key.len()),
                     "generate one with `openssl rand -hex 32`",
                 ));
             }
@@ -174,8 +157,7 @@ impl Config {
         }
 
         let media_dir = PathBuf::from(get("NEXUS_MEDIA_DIR").unwrap_or_else(|| "media".to_owned()));
-        let site_root =
-            PathBuf::from(get("NEXUS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()));
+        let site_root = PathBuf::from(get("NEXUS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()));
 
         let db_max_connections = parse_number(&get, "NEXUS_DB_MAX_CONNECTIONS", 10, 1..=1000)?;
         let timeout_secs = parse_number(&get, "NEXUS_REQUEST_TIMEOUT_SECS", 30, 1..=3600)?;
@@ -219,20 +201,13 @@ fn parse_number(
     let Some(text) = get(variable) else {
         return Ok(default);
     };
-    text.parse::<u64>()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| {
-            ConfigError::new(
-                variable,
-                format!("is `{text}`"),
-                format!(
-                    "set it to a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                ),
-            )
-        })
+    text.parse::<u64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+        ConfigError::new(
+            variable,
+            format!("is `{text}`"),
+            format!("set it to a whole number from {} to {}", range.start(), range.end()),
+        )
+    })
 }
 
 fn scheme_of(url: &str) -> &str {
@@ -253,10 +228,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -290,14 +262,8 @@ mod tests {
             (vec![DB, ("NEXUS_SECRET_KEY", "short")], "NEXUS_SECRET_KEY"),
             (vec![DB, ("NEXUS_ENV", "production")], "NEXUS_SECRET_KEY"),
             (vec![DB, ("NEXUS_CURRENCY", "dollars")], "NEXUS_CURRENCY"),
-            (
-                vec![DB, ("NEXUS_DB_MAX_CONNECTIONS", "0")],
-                "NEXUS_DB_MAX_CONNECTIONS",
-            ),
-            (
-                vec![DB, ("NEXUS_REQUEST_TIMEOUT_SECS", "soon")],
-                "NEXUS_REQUEST_TIMEOUT_SECS",
-            ),
+            (vec![DB, ("NEXUS_DB_MAX_CONNECTIONS", "0")], "NEXUS_DB_MAX_CONNECTIONS"),
+            (vec![DB, ("NEXUS_REQUEST_TIMEOUT_SECS", "soon")], "NEXUS_REQUEST_TIMEOUT_SECS"),
         ] {
             let error = config(&vars).unwrap_err();
             assert_eq!(error.variable, variable, "{error}");

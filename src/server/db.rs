@@ -28,10 +28,7 @@ pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool,
         .acquire_timeout(Duration::from_secs(5))
         .connect(database_url)
         .await
-        .map_err(|source| DbError::Connect {
-            target: redact_url(database_url),
-            source,
-        })
+        .map_err(|source| DbError::Connect { target: redact_url(database_url), source })
 }
 
 /// Applies pending migrations. Several instances starting together take turns
@@ -39,15 +36,9 @@ pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool,
 /// they never race to create the same table.
 pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
     let mut conn = pool.acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(MIGRATION_LOCK_KEY)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK_KEY).execute(&mut *conn).await?;
     let result = MIGRATOR.run(&mut *conn).await;
-    let unlock = sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(MIGRATION_LOCK_KEY)
-        .execute(&mut *conn)
-        .await;
+    let unlock = sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK_KEY).execute(&mut *conn).await;
     result?;
     unlock?;
     Ok(())
@@ -73,13 +64,7 @@ mod tests {
 
     #[test]
     fn passwords_are_removed_from_urls() {
-        assert_eq!(
-            redact_url("postgres://app:s3cret@db:5432/nexus"),
-            "postgres://app@db:5432/nexus"
-        );
-        assert_eq!(
-            redact_url("postgres://postgres@127.0.0.1/x"),
-            "postgres://postgres@127.0.0.1/x"
-        );
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/nexus"), "postgres://app@db:5432/nexus");
+        assert_eq!(redact_url("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
     }
 }

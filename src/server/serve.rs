@@ -15,7 +15,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let app = router::build(AppState::new(config, pool.clone(), cache));
 
     let listener = TcpListener::bind(addr).await.with_context(|| {
-        format!("cannot listen on {addr}; another process may be using it, so stop it or set NEXUS_ADDR to a free address")
+        format!(
+            "cannot listen on {addr}; another process may be using it, so stop it or set NEXUS_ADDR to a free address"
+        )
     })?;
     tracing::info!(%addr, "Nexus is serving on http://{addr}");
 
@@ -26,14 +28,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         let _ = stop_tx.send(true);
     });
     let mut drain_rx = stop_rx.clone();
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        let mut stop_rx = stop_rx;
-        let _ = stop_rx.wait_for(|stop| *stop).await;
-    });
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
+            let mut stop_rx = stop_rx;
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        },
+    );
     tokio::select! {
         result = server => result.context("the HTTP server failed")?,
         _ = async {

@@ -12,8 +12,7 @@ pub fn ErrorView(
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         let code = status.unwrap_or(500);
         response.set_status(
-            axum::http::StatusCode::from_u16(code)
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+            axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
         );
     }
     #[cfg(not(feature = "ssr"))]

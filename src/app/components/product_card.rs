@@ -11,8 +11,7 @@ pub fn ProductCard(product: Card) -> impl IntoView {
     let href = format!("/p/{}", product.slug);
     let initial = product.name.chars().next().unwrap_or('?').to_string();
     let hue = (product.id * 47) % 360;
-    let tile_style =
-        format!("background: linear-gradient(135deg, hsl({hue} 70% 92%), hsl({hue} 60% 80%));");
+    let tile_style = format!("background: linear-gradient(135deg, hsl({hue} 70% 92%), hsl({hue} 60% 80%));");
     view! {
         <li class="group relative flex flex-col overflow-hidden rounded-card border border-line bg-white shadow-sm transition hover:shadow-md focus-within:ring-2 focus-within:ring-brand">
             <div class="aspect-square w-full" style=tile_style aria-hidden="true">
