@@ -8,8 +8,7 @@ pub mod pagination;
 pub mod product_query;
 
 pub use catalog::{
-    CategoryDetail, CategoryNode, CategoryRef, CategorySummary, HomePage, ProductCard,
-    ProductDetail, ProductList,
+    CategoryDetail, CategoryNode, CategoryRef, CategorySummary, HomePage, ProductCard, ProductDetail, ProductList,
 };
 pub use money::Cents;
 pub use pagination::{Page, Pagination};

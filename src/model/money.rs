@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount in cents (minor units of the store currency).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Cents(pub i64);
 
@@ -51,11 +49,7 @@ impl Cents {
             1 => fraction.parse::<i64>().map_err(|_| too_large())? * 10,
             _ => fraction.parse().map_err(|_| too_large())?,
         };
-        units
-            .checked_mul(100)
-            .and_then(|c| c.checked_add(minor))
-            .map(Cents)
-            .ok_or_else(too_large)
+        units.checked_mul(100).and_then(|c| c.checked_add(minor)).map(Cents).ok_or_else(too_large)
     }
 
     /// Formats for people: `$1,234.50` for USD, `1,234.50 CHF` for codes
@@ -118,30 +112,12 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_price() {
         assert_eq!(Cents::parse_decimal(""), Err(ParseCentsError::Empty));
-        assert!(matches!(
-            Cents::parse_decimal("-1.00"),
-            Err(ParseCentsError::Negative(_))
-        ));
-        assert!(matches!(
-            Cents::parse_decimal("1.005"),
-            Err(ParseCentsError::TooPrecise(_))
-        ));
-        assert!(matches!(
-            Cents::parse_decimal("1e3"),
-            Err(ParseCentsError::NotADecimal(_))
-        ));
-        assert!(matches!(
-            Cents::parse_decimal(".50"),
-            Err(ParseCentsError::NotADecimal(_))
-        ));
-        assert!(matches!(
-            Cents::parse_decimal("1,00"),
-            Err(ParseCentsError::NotADecimal(_))
-        ));
-        assert!(matches!(
-            Cents::parse_decimal("999999999999999999999.00"),
-            Err(ParseCentsError::TooLarge(_))
-        ));
+        assert!(matches!(Cents::parse_decimal("-1.00"), Err(ParseCentsError::Negative(_))));
+        assert!(matches!(Cents::parse_decimal("1.005"), Err(ParseCentsError::TooPrecise(_))));
+        assert!(matches!(Cents::parse_decimal("1e3"), Err(ParseCentsError::NotADecimal(_))));
+        assert!(matches!(Cents::parse_decimal(".50"), Err(ParseCentsError::NotADecimal(_))));
+        assert!(matches!(Cents::parse_decimal("1,00"), Err(ParseCentsError::NotADecimal(_))));
+        assert!(matches!(Cents::parse_decimal("999999999999999999999.00"), Err(ParseCentsError::TooLarge(_))));
     }
 
     #[test]

@@ -13,29 +13,20 @@ pub struct Pagination {
 
 impl Default for Pagination {
     fn default() -> Self {
-        Self {
-            page: 1,
-            per_page: DEFAULT_PER_PAGE,
-        }
+        Self { page: 1, per_page: DEFAULT_PER_PAGE }
     }
 }
 
 impl Pagination {
     /// Reads raw query values. `page` starts at 1; `per_page` defaults to 20
     /// and is clamped to 100. Errors name the parameter.
-    pub fn parse(
-        page: Option<&str>,
-        per_page: Option<&str>,
-    ) -> Result<Self, (&'static str, String)> {
+    pub fn parse(page: Option<&str>, per_page: Option<&str>) -> Result<Self, (&'static str, String)> {
         let page = match page.map(str::trim).filter(|s| !s.is_empty()) {
             None => 1,
             Some(text) => match text.parse::<u32>() {
                 Ok(n) if n >= 1 => n,
                 _ => {
-                    return Err((
-                        "page",
-                        format!("must be a whole number from 1, got `{text}`"),
-                    ));
+                    return Err(("page", format!("must be a whole number from 1, got `{text}`")));
                 }
             },
         };
@@ -44,10 +35,7 @@ impl Pagination {
             Some(text) => match text.parse::<u64>() {
                 Ok(n) if n >= 1 => n.min(u64::from(MAX_PER_PAGE)) as u32,
                 _ => {
-                    return Err((
-                        "per_page",
-                        format!("must be a whole number from 1, got `{text}`"),
-                    ));
+                    return Err(("per_page", format!("must be a whole number from 1, got `{text}`")));
                 }
             },
         };
@@ -93,27 +81,9 @@ mod tests {
 
     #[test]
     fn defaults_and_clamping() {
-        assert_eq!(
-            Pagination::parse(None, None),
-            Ok(Pagination {
-                page: 1,
-                per_page: 20
-            })
-        );
-        assert_eq!(
-            Pagination::parse(Some("3"), Some("500")),
-            Ok(Pagination {
-                page: 3,
-                per_page: 100
-            })
-        );
-        assert_eq!(
-            Pagination::parse(Some(""), Some("7")),
-            Ok(Pagination {
-                page: 1,
-                per_page: 7
-            })
-        );
+        assert_eq!(Pagination::parse(None, None), Ok(Pagination { page: 1, per_page: 20 }));
+        assert_eq!(Pagination::parse(Some("3"), Some("500")), Ok(Pagination { page: 3, per_page: 100 }));
+        assert_eq!(Pagination::parse(Some(""), Some("7")), Ok(Pagination { page: 1, per_page: 7 }));
     }
 
     #[test]
@@ -121,22 +91,13 @@ mod tests {
         assert_eq!(Pagination::parse(Some("0"), None).unwrap_err().0, "page");
         assert_eq!(Pagination::parse(Some("-2"), None).unwrap_err().0, "page");
         assert_eq!(Pagination::parse(Some("two"), None).unwrap_err().0, "page");
-        assert_eq!(
-            Pagination::parse(None, Some("0")).unwrap_err().0,
-            "per_page"
-        );
-        assert_eq!(
-            Pagination::parse(None, Some("x")).unwrap_err().0,
-            "per_page"
-        );
+        assert_eq!(Pagination::parse(None, Some("0")).unwrap_err().0, "per_page");
+        assert_eq!(Pagination::parse(None, Some("x")).unwrap_err().0, "per_page");
     }
 
     #[test]
     fn envelope_counts_pages() {
-        let p = Pagination {
-            page: 2,
-            per_page: 20,
-        };
+        let p = Pagination { page: 2, per_page: 20 };
         assert_eq!(Page::new(Vec::<u8>::new(), p, 1234).total_pages, 62);
         assert_eq!(Page::new(Vec::<u8>::new(), p, 0).total_pages, 0);
         assert_eq!(Page::new(Vec::<u8>::new(), p, 40).total_pages, 2);

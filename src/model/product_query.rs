@@ -25,15 +25,8 @@ pub enum Sort {
 }
 
 impl Sort {
-    pub const ALL: [Sort; 7] = [
-        Sort::Relevance,
-        Sort::Newest,
-        Sort::PriceAsc,
-        Sort::PriceDesc,
-        Sort::NameAsc,
-        Sort::NameDesc,
-        Sort::Rating,
-    ];
+    pub const ALL: [Sort; 7] =
+        [Sort::Relevance, Sort::Newest, Sort::PriceAsc, Sort::PriceDesc, Sort::NameAsc, Sort::NameDesc, Sort::Rating];
 
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
@@ -103,21 +96,11 @@ pub type QueryErrors = BTreeMap<String, Vec<String>>;
 impl ProductQuery {
     pub fn parse(raw: &RawProductQuery) -> Result<Self, QueryErrors> {
         let mut errors = QueryErrors::new();
-        let mut fail = |field: &str, message: String| {
-            errors.entry(field.to_owned()).or_default().push(message)
-        };
-        let present = |value: &Option<String>| {
-            value
-                .as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
+        let mut fail = |field: &str, message: String| errors.entry(field.to_owned()).or_default().push(message);
+        let present =
+            |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
 
-        let price = |field: &str,
-                     value: &Option<String>,
-                     fail: &mut dyn FnMut(&str, String)|
-         -> Option<i64> {
+        let price = |field: &str, value: &Option<String>, fail: &mut dyn FnMut(&str, String)| -> Option<i64> {
             let text = present(value)?;
             match text.parse::<i64>() {
                 Ok(cents) if cents >= 0 => Some(cents),
@@ -126,10 +109,7 @@ impl ProductQuery {
                     None
                 }
                 Err(_) => {
-                    fail(
-                        field,
-                        format!("must be a whole number of cents, got `{text}`"),
-                    );
+                    fail(field, format!("must be a whole number of cents, got `{text}`"));
                     None
                 }
             }
@@ -152,9 +132,7 @@ impl ProductQuery {
         };
 
         let q = present(&raw.q);
-        if q.as_ref()
-            .is_some_and(|q| q.chars().count() > MAX_SEARCH_LEN)
-        {
+        if q.as_ref().is_some_and(|q| q.chars().count() > MAX_SEARCH_LEN) {
             fail("q", format!("must be at most {MAX_SEARCH_LEN} characters"));
         }
 
@@ -170,11 +148,7 @@ impl ProductQuery {
             }),
         };
         // Relevance means nothing without search words.
-        let sort = if sort == Sort::Relevance && q.is_none() {
-            Sort::Newest
-        } else {
-            sort
-        };
+        let sort = if sort == Sort::Relevance && q.is_none() { Sort::Newest } else { sort };
 
         let category = present(&raw.category);
         if category.as_ref().is_some_and(|c| c.len() > 200) {
@@ -192,25 +166,13 @@ impl ProductQuery {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Self {
-            category,
-            min_price,
-            max_price,
-            in_stock,
-            q,
-            sort,
-            pagination,
-        })
+        Ok(Self { category, min_price, max_price, in_stock, q, sort, pagination })
     }
 
     /// The canonical query string (stable order, defaults left out), used in
     /// links and as the cache key.
     pub fn to_query_string(&self) -> String {
-        let default_sort = if self.q.is_some() {
-            Sort::Relevance
-        } else {
-            Sort::Newest
-        };
+        let default_sort = if self.q.is_some() { Sort::Relevance } else { Sort::Newest };
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if let Some(q) = &self.q {
             pairs.push(("q", q.clone()));
@@ -236,11 +198,7 @@ impl ProductQuery {
         if self.pagination.per_page != super::pagination::DEFAULT_PER_PAGE {
             pairs.push(("per_page", self.pagination.per_page.to_string()));
         }
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
     }
 
     /// The same query on another page.
@@ -256,9 +214,7 @@ pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
@@ -292,16 +248,8 @@ mod tests {
     #[test]
     fn defaults_sort_by_relevance_only_when_searching() {
         assert_eq!(ProductQuery::parse(&raw(&[])).unwrap().sort, Sort::Newest);
-        assert_eq!(
-            ProductQuery::parse(&raw(&[("q", "lamp")])).unwrap().sort,
-            Sort::Relevance
-        );
-        assert_eq!(
-            ProductQuery::parse(&raw(&[("sort", "relevance")]))
-                .unwrap()
-                .sort,
-            Sort::Newest
-        );
+        assert_eq!(ProductQuery::parse(&raw(&[("q", "lamp")])).unwrap().sort, Sort::Relevance);
+        assert_eq!(ProductQuery::parse(&raw(&[("sort", "relevance")])).unwrap().sort, Sort::Newest);
     }
 
     #[test]
@@ -317,8 +265,7 @@ mod tests {
         for field in ["min_price", "max_price", "in_stock", "sort", "page"] {
             assert!(errors.contains_key(field), "{field}: {errors:?}");
         }
-        let inverted =
-            ProductQuery::parse(&raw(&[("min_price", "500"), ("max_price", "100")])).unwrap_err();
+        let inverted = ProductQuery::parse(&raw(&[("min_price", "500"), ("max_price", "100")])).unwrap_err();
         assert!(inverted.contains_key("max_price"));
     }
 
@@ -333,14 +280,8 @@ mod tests {
         ]))
         .unwrap();
         let text = query.to_query_string();
-        assert_eq!(
-            text,
-            "q=red+lamp&min_price=1000&in_stock=true&sort=-price&page=2"
-        );
-        assert_eq!(
-            ProductQuery::parse(&raw(&[])).unwrap().to_query_string(),
-            ""
-        );
+        assert_eq!(text, "q=red+lamp&min_price=1000&in_stock=true&sort=-price&page=2");
+        assert_eq!(ProductQuery::parse(&raw(&[])).unwrap().to_query_string(), "");
         assert_eq!(encode("a&b=c/ü"), "a%26b%3Dc%2F%C3%BC");
     }
 }

@@ -17,12 +17,20 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 pub enum AppError {
     #[error("malformed request: {0}")]
     BadRequest(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden")]
+    Forbidden,
     #[error("not found")]
     NotFound,
     #[error("validation failed")]
     Validation(FieldErrors),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -40,9 +48,13 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,10 +90,7 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(self)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         response
     }
 }
@@ -91,11 +100,18 @@ impl IntoResponse for AppError {
         let status = self.status();
         let problem = match self {
             Self::BadRequest(detail) | Self::Conflict(detail) => Problem::new(status, detail),
+            Self::Unauthorized(detail) => {
+                let mut response = Problem::new(status, detail).into_response();
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return response;
+            }
+            Self::Forbidden => Problem::new(status, "You are not allowed to do this."),
+            Self::PayloadTooLarge => Problem::new(status, "The request body is too large."),
+            Self::UnsupportedMediaType => Problem::new(status, "Send the body as application/json."),
             Self::NotFound => Problem::new(status, "The requested resource does not exist."),
-            Self::Validation(errors) => Problem {
-                errors: Some(errors),
-                ..Problem::new(status, "The request has invalid fields.")
-            },
+            Self::Validation(errors) => {
+                Problem { errors: Some(errors), ..Problem::new(status, "The request has invalid fields.") }
+            }
             Self::Unavailable(detail) => {
                 tracing::warn!(%detail, "service unavailable");
                 Problem::new(status, "The service is temporarily unavailable.")
@@ -113,6 +129,20 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<crate::domain::accounts::AccountError> for AppError {
+    fn from(error: crate::domain::accounts::AccountError) -> Self {
+        use crate::domain::accounts::AccountError;
+        match error {
+            AccountError::Invalid { field, message } => AppError::invalid(field, message),
+            AccountError::EmailTaken => AppError::Conflict("An account with this e-mail already exists.".into()),
+            AccountError::InvalidCredentials => AppError::Unauthorized("Wrong e-mail or password.".into()),
+            AccountError::InvalidToken => AppError::Unauthorized("The token is invalid, expired or revoked.".into()),
+            AccountError::Hashing(message) => AppError::Internal(anyhow::anyhow!(message)),
+            AccountError::Database(error) => AppError::Database(error),
+        }
+    }
+}
+
 impl From<crate::domain::catalog::CatalogError> for AppError {
     fn from(error: crate::domain::catalog::CatalogError) -> Self {
         use crate::domain::catalog::CatalogError;
@@ -120,6 +150,11 @@ impl From<crate::domain::catalog::CatalogError> for AppError {
             CatalogError::UnknownCategory(slug) => {
                 AppError::invalid("category", format!("there is no category `{slug}`"))
             }
+            CatalogError::NotFound => AppError::NotFound,
+            CatalogError::Invalid { field, message } => AppError::invalid(field, message),
+            CatalogError::Conflict(message) => AppError::Conflict(message),
+            CatalogError::TooLarge => AppError::PayloadTooLarge,
+            CatalogError::Storage(message) => AppError::Internal(anyhow::anyhow!(message)),
             CatalogError::Database(error) => AppError::Database(error),
         }
     }

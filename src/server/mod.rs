@@ -2,6 +2,7 @@
 //! its middleware, HTTP adapters, and the shared cache. Server only.
 
 pub mod api;
+pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod db;

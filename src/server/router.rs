@@ -32,14 +32,13 @@ use utoipa_swagger_ui::SwaggerUi;
 use super::{api, config::Environment, error::Problem, metrics, security, state::AppState};
 use crate::app::{App, shell};
 
-/// Requests with larger bodies are refused with 413.
-const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+/// Hard cap on any request body: the largest upload (a 10 MB image) plus
+/// framing. Routes refuse smaller sizes through `DefaultBodyLimit`.
+const BODY_LIMIT_BYTES: usize = 11 * 1024 * 1024;
 
 pub fn build(state: AppState) -> Router {
     let (api_routes, openapi) = api::router();
-    let api_routes = api_routes
-        .route("/metrics", get(render_metrics))
-        .layer(CatchPanicLayer::custom(api_panic));
+    let api_routes = api_routes.route("/metrics", get(render_metrics)).layer(CatchPanicLayer::custom(api_panic));
 
     let leptos_options = state.leptos_options.clone();
     let pages = Router::new()
@@ -56,6 +55,7 @@ pub fn build(state: AppState) -> Router {
         .merge(api_routes)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .nest_service("/pkg", static_assets(&state))
+        .nest_service("/media", media_files(&state))
         .merge(pages)
         .with_state(state);
     for layer in security::header_layers(hsts) {
@@ -66,10 +66,7 @@ pub fn build(state: AppState) -> Router {
     // span wrap everything so every log line of a request carries its id.
     router
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            request_timeout,
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(metrics::track))
         .layer(
@@ -78,11 +75,7 @@ pub fn build(state: AppState) -> Router {
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(request_span)
-                        .on_response(
-                            DefaultOnResponse::new()
-                                .level(Level::INFO)
-                                .latency_unit(LatencyUnit::Micros),
-                        )
+                        .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros))
                         .on_failure(DefaultOnFailure::new().level(Level::ERROR)),
                 )
                 .layer(PropagateRequestIdLayer::x_request_id()),
@@ -92,37 +85,32 @@ pub fn build(state: AppState) -> Router {
 /// JS, wasm and CSS built by cargo-leptos. Hashed names never change
 /// content, so browsers may keep them for a year.
 fn static_assets(state: &AppState) -> Router {
-    let cache_control = if state.leptos_options.hash_files {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
-    let dir = ServeDir::new(state.config.site_root.join("pkg"))
-        .precompressed_br()
-        .precompressed_gzip();
+    let cache_control =
+        if state.leptos_options.hash_files { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let dir = ServeDir::new(state.config.site_root.join("pkg")).precompressed_br().precompressed_gzip();
     Router::new()
         .fallback_service(dir)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(cache_control),
-        ))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(cache_control)))
+}
+
+/// Uploaded images. Their names are random and never reused, so they may be
+/// cached for a year; `nosniff` (set globally) keeps browsers from treating
+/// them as anything but images.
+fn media_files(state: &AppState) -> Router {
+    Router::new().fallback_service(ServeDir::new(&state.config.media_dir)).layer(SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    ))
 }
 
 fn request_span(request: &Request<Body>) -> tracing::Span {
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
     // The path only: query strings may carry search terms or tokens.
     tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
 }
 
 async fn render_metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> &str {
@@ -135,11 +123,7 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
 
 pub fn api_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!(panic = panic_message(panic.as_ref()), "handler panicked");
-    Problem::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong on our side.",
-    )
-    .into_response()
+    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.").into_response()
 }
 
 pub fn page_panic(panic: Box<dyn Any + Send + 'static>) -> Response {

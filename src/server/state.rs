@@ -7,7 +7,7 @@ use leptos::config::LeptosOptions;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
-use super::{cache::Cache, config::Config};
+use super::{auth::TokenKeys, cache::Cache, config::Config};
 use crate::domain::catalog::CatalogService;
 
 #[derive(Clone)]
@@ -18,13 +18,16 @@ pub struct AppState {
     pub catalog: CatalogService,
     pub leptos_options: LeptosOptions,
     pub metrics: PrometheusHandle,
+    pub tokens: Arc<TokenKeys>,
 }
 
 impl AppState {
     pub fn new(config: Config, pool: PgPool, cache: Cache) -> Self {
         let leptos_options = leptos_options(&config);
         let catalog = CatalogService::new(pool.clone(), cache.clone(), config.currency.clone());
+        let tokens = Arc::new(TokenKeys::from_secret(config.secret_key.expose()));
         Self {
+            tokens,
             config: Arc::new(config),
             pool,
             cache,

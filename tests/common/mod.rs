@@ -25,24 +25,28 @@ pub fn redis_url() -> String {
 }
 
 pub fn config(redis_url: &str) -> Config {
-    let database_url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let database_url =
+        std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let media_dir = std::env::temp_dir().join(format!("nexus-test-media-{}", std::process::id()));
     Config::from_lookup(|name| match name {
         "DATABASE_URL" => Some(database_url.clone()),
         "REDIS_URL" => Some(redis_url.to_owned()),
+        "NEXUS_MEDIA_DIR" => Some(media_dir.to_string_lossy().into_owned()),
         _ => None,
     })
     .expect("test configuration is valid")
 }
 
-/// Cache keys are prefixed with the test's own database name, so tests
-/// running in parallel against one Redis never see each other's entries.
+/// Cache keys are prefixed with the test database's OID. sqlx derives a
+/// test's database name from the test's path, so the name repeats on every
+/// run; the OID does not, so no test meets entries left by an earlier run or
+/// by a parallel test.
 pub async fn cache_for(pool: &PgPool, redis_url: &str) -> Cache {
-    let database: String = sqlx::query_scalar("SELECT current_database()")
+    let oid: i64 = sqlx::query_scalar("SELECT oid::bigint FROM pg_database WHERE datname = current_database()")
         .fetch_one(pool)
         .await
         .unwrap();
-    Cache::new(redis_url, format!("test:{database}"))
+    Cache::new(redis_url, format!("test:{oid}"))
 }
 
 pub async fn state_with_redis(pool: PgPool, redis_url: &str) -> AppState {
@@ -59,16 +63,11 @@ pub async fn app(pool: PgPool) -> Router {
 }
 
 pub fn fixture_dir() -> &'static Path {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/catalog"
-    ))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catalog"))
 }
 
 pub async fn import_fixture(pool: &PgPool) -> ImportSummary {
-    import_catalog(pool, fixture_dir(), &mut |_, _, _| {})
-        .await
-        .expect("the fixture catalog imports")
+    import_catalog(pool, fixture_dir(), &mut |_, _, _| {}).await.expect("the fixture catalog imports")
 }
 
 pub struct TestResponse {
@@ -83,10 +82,7 @@ impl TestResponse {
     }
 
     pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 }
 
@@ -95,22 +91,55 @@ pub async fn get(app: &Router, path: &str) -> TestResponse {
 }
 
 pub async fn send(app: &Router, request: Request<Body>) -> TestResponse {
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("the router answers");
+    let response = app.clone().oneshot(request).await.expect("the router answers");
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    TestResponse {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+/// Creates an account directly in the database and returns its credentials.
+pub async fn create_user(pool: &PgPool, email: &str, role: nexus::domain::accounts::Role) -> (String, String) {
+    let password = "correct horse battery".to_owned();
+    let new_user = nexus::domain::accounts::NewUser { email, password: &password, name: "Test User", role };
+    nexus::domain::accounts::create_user(pool, new_user).await.expect("user is created");
+    (email.to_owned(), password)
+}
+
+/// Signs in through the API and returns the access and refresh tokens.
+pub async fn login(app: &Router, email: &str, password: &str) -> (String, String) {
+    let response =
+        send_json(app, "POST", "/api/v1/auth/login", None, serde_json::json!({"email": email, "password": password}))
+            .await;
+    assert_eq!(response.status, StatusCode::OK, "login: {}", response.body);
+    let body = response.json();
+    (body["access_token"].as_str().unwrap().to_owned(), body["refresh_token"].as_str().unwrap().to_owned())
+}
+
+/// A staff member's access token.
+pub async fn staff_token(app: &Router, pool: &PgPool) -> String {
+    let (email, password) = create_user(pool, "staff@example.com", nexus::domain::accounts::Role::Staff).await;
+    login(app, &email, &password).await.0
+}
+
+pub async fn send_json(
+    app: &Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: serde_json::Value,
+) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(path).header("content-type", "application/json");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
     }
+    send(app, request.body(Body::from(body.to_string())).unwrap()).await
+}
+
+pub async fn send_empty(app: &Router, method: &str, path: &str, token: Option<&str>) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    send(app, request.body(Body::empty()).unwrap()).await
 }

@@ -4,11 +4,16 @@
 
 use std::{fmt, str::FromStr};
 
+pub mod tokens;
+
+use std::sync::LazyLock;
+
 use argon2::{
-    Argon2, PasswordHasher,
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},
 };
-use sqlx::PgPool;
+use chrono::{DateTime, Utc};
+use sqlx::{PgExecutor, PgPool};
 
 pub const MIN_PASSWORD_LEN: usize = 8;
 
@@ -26,6 +31,13 @@ impl Role {
             Role::Staff => "staff",
             Role::Admin => "admin",
         }
+    }
+}
+
+impl Role {
+    /// Staff pages and the catalog management API.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Staff | Role::Admin)
     }
 }
 
@@ -57,13 +69,8 @@ pub struct Email(String);
 impl Email {
     pub fn parse(input: &str) -> Result<Self, AccountError> {
         let email = input.trim();
-        let invalid = |message: &str| AccountError::Invalid {
-            field: "email",
-            message: message.to_owned(),
-        };
-        let (local, domain) = email
-            .split_once('@')
-            .ok_or_else(|| invalid("must contain @"))?;
+        let invalid = |message: &str| AccountError::Invalid { field: "email", message: message.to_owned() };
+        let (local, domain) = email.split_once('@').ok_or_else(|| invalid("must contain @"))?;
         if email.len() > 254 || local.is_empty() || domain.contains('@') {
             return Err(invalid("is not a valid e-mail address"));
         }
@@ -84,17 +91,97 @@ impl Email {
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     #[error("{field} {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    Invalid { field: &'static str, message: String },
     #[error("an account with this e-mail already exists")]
     EmailTaken,
+    /// Same answer for an unknown e-mail and a wrong password.
+    #[error("wrong e-mail or password")]
+    InvalidCredentials,
+    #[error("the token is invalid, expired or revoked")]
+    InvalidToken,
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    /// Tokens issued before this instant are no longer accepted.
+    pub tokens_valid_after: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    password_hash: String,
+    created_at: DateTime<Utc>,
+    tokens_valid_after: DateTime<Utc>,
+}
+
+impl UserRow {
+    fn into_user(self) -> User {
+        User {
+            id: self.id,
+            email: self.email,
+            name: self.name,
+            // The column's CHECK constraint admits only the three roles.
+            role: self.role.parse().unwrap_or(Role::Customer),
+            created_at: self.created_at,
+            tokens_valid_after: self.tokens_valid_after,
+        }
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, password_hash, created_at, tokens_valid_after";
+
+/// An active user by id.
+pub async fn find_active(db: impl PgExecutor<'_>, id: i64) -> Result<Option<User>, AccountError> {
+    let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND is_active"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(UserRow::into_user))
+}
+
+/// Checks an e-mail and password. An unknown e-mail costs the same argon2
+/// work as a wrong password and gets the same error, so neither the answer
+/// nor its timing tells whether an account exists.
+pub async fn authenticate(pool: &PgPool, email: &str, password: &str) -> Result<User, AccountError> {
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1) AND is_active"))
+            .bind(email.trim())
+            .fetch_optional(pool)
+            .await?;
+    let hash = row.as_ref().map_or_else(|| DUMMY_HASH.clone(), |r| r.password_hash.clone());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|e| AccountError::Hashing(e.to_string()))?;
+    match row {
+        Some(row) if matches => Ok(row.into_user()),
+        _ => Err(AccountError::InvalidCredentials),
+    }
+}
+
+/// A real argon2id hash of a random password, verified against when the
+/// e-mail is unknown.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(b"no account has this password", &salt).map(|h| h.to_string()).unwrap_or_default()
+});
 
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -103,15 +190,18 @@ pub struct NewUser<'a> {
     pub role: Role,
 }
 
+/// Creates an account.
+pub async fn register(pool: &PgPool, new_user: NewUser<'_>) -> Result<User, AccountError> {
+    let id = create_user(pool, new_user).await?;
+    find_active(pool, id).await?.ok_or(AccountError::InvalidCredentials)
+}
+
 /// Creates an account and returns its id.
 pub async fn create_user(pool: &PgPool, new_user: NewUser<'_>) -> Result<i64, AccountError> {
     let email = Email::parse(new_user.email)?;
     let name = new_user.name.trim();
     if name.is_empty() {
-        return Err(AccountError::Invalid {
-            field: "name",
-            message: "must not be empty".into(),
-        });
+        return Err(AccountError::Invalid { field: "name", message: "must not be empty".into() });
     }
     let password_hash = hash_password(new_user.password).await?;
     let inserted: Option<i64> = sqlx::query_scalar(
@@ -125,6 +215,26 @@ pub async fn create_user(pool: &PgPool, new_user: NewUser<'_>) -> Result<i64, Ac
     .fetch_optional(pool)
     .await?;
     inserted.ok_or(AccountError::EmailTaken)
+}
+
+/// Whether an access token was revoked (logout) before it expired.
+pub async fn is_access_token_revoked(pool: &PgPool, jti: &str) -> Result<bool, AccountError> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1)")
+        .bind(jti)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Revokes one access token until it would have expired anyway; old
+/// entries are cleared on the way.
+pub async fn revoke_access_token(pool: &PgPool, jti: &str, expires_at: DateTime<Utc>) -> Result<(), AccountError> {
+    sqlx::query("DELETE FROM revoked_access_tokens WHERE expires_at < now() - interval '1 hour'").execute(pool).await?;
+    sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(jti)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// argon2id with the crate defaults, which are OWASP's recommended minimum
@@ -154,19 +264,8 @@ mod tests {
 
     #[test]
     fn emails_are_checked_for_shape() {
-        assert_eq!(
-            Email::parse("  Ann@Example.com ").unwrap().as_str(),
-            "Ann@Example.com"
-        );
-        for bad in [
-            "",
-            "ann",
-            "@example.com",
-            "ann@",
-            "ann@example",
-            "a b@example.com",
-            "a@b@c.com",
-        ] {
+        assert_eq!(Email::parse("  Ann@Example.com ").unwrap().as_str(), "Ann@Example.com");
+        for bad in ["", "ann", "@example.com", "ann@", "ann@example", "a b@example.com", "a@b@c.com"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
@@ -182,12 +281,6 @@ mod tests {
         let hash = hash_password("correct horse").await.unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains("correct horse"));
-        assert!(matches!(
-            hash_password("short").await,
-            Err(AccountError::Invalid {
-                field: "password",
-                ..
-            })
-        ));
+        assert!(matches!(hash_password("short").await, Err(AccountError::Invalid { field: "password", .. })));
     }
 }

@@ -24,11 +24,7 @@ pub enum ImportError {
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: csv::Error },
     #[error("{file} line {line}: {message}")]
-    Invalid {
-        file: &'static str,
-        line: u64,
-        message: String,
-    },
+    Invalid { file: &'static str, line: u64, message: String },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -79,11 +75,7 @@ struct VariantRecord {
 }
 
 /// Reads, validates and writes the catalog in `dir`.
-pub async fn import_catalog(
-    pool: &PgPool,
-    dir: &Path,
-    progress: Progress<'_>,
-) -> Result<ImportSummary, ImportError> {
+pub async fn import_catalog(pool: &PgPool, dir: &Path, progress: Progress<'_>) -> Result<ImportSummary, ImportError> {
     let categories: Vec<CategoryRecord> = read_csv(&dir.join("categories.csv"))?;
     let products: Vec<ProductRecord> = read_csv(&dir.join("products.csv"))?;
     let variants: Vec<VariantRecord> = read_csv(&dir.join("variants.csv"))?;
@@ -108,10 +100,7 @@ pub async fn import_catalog(
     // A product without rows in variants.csv is sold as one default variant
     // carrying the product's own SKU and stock.
     let with_variants: HashSet<i64> = variants.iter().map(|v| v.product_id).collect();
-    let singles: Vec<&ProductRecord> = products
-        .iter()
-        .filter(|p| !with_variants.contains(&p.id))
-        .collect();
+    let singles: Vec<&ProductRecord> = products.iter().filter(|p| !with_variants.contains(&p.id)).collect();
     for (done, batch) in batches(&singles) {
         upsert_default_variants(&mut tx, batch).await?;
         progress("default variants", done, singles.len());
@@ -119,9 +108,7 @@ pub async fn import_catalog(
     tx.commit().await?;
     // Fresh statistics, or the planner ignores the search indexes on a
     // freshly loaded table.
-    sqlx::query("ANALYZE categories, products, variants")
-        .execute(pool)
-        .await?;
+    sqlx::query("ANALYZE categories, products, variants").execute(pool).await?;
 
     Ok(ImportSummary {
         categories: categories.len(),
@@ -131,15 +118,9 @@ pub async fn import_catalog(
 }
 
 fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, ImportError> {
-    let read_error = |source| ImportError::Read {
-        path: path.to_owned(),
-        source,
-    };
+    let read_error = |source| ImportError::Read { path: path.to_owned(), source };
     let mut reader = csv::Reader::from_path(path).map_err(read_error)?;
-    reader
-        .deserialize()
-        .collect::<Result<_, _>>()
-        .map_err(read_error)
+    reader.deserialize().collect::<Result<_, _>>().map_err(read_error)
 }
 
 /// Yields `(rows done so far, batch)`.
@@ -156,19 +137,11 @@ fn line(index: usize) -> u64 {
 }
 
 fn validate_categories(categories: &[CategoryRecord]) -> Result<(), ImportError> {
-    let invalid = |index, message: String| ImportError::Invalid {
-        file: "categories.csv",
-        line: line(index),
-        message,
-    };
-    let parents: HashMap<i64, Option<i64>> =
-        categories.iter().map(|c| (c.id, c.parent_id)).collect();
+    let invalid = |index, message: String| ImportError::Invalid { file: "categories.csv", line: line(index), message };
+    let parents: HashMap<i64, Option<i64>> = categories.iter().map(|c| (c.id, c.parent_id)).collect();
     for (index, category) in categories.iter().enumerate() {
         if let Some(parent) = category.parent_id.filter(|p| !parents.contains_key(p)) {
-            return Err(invalid(
-                index,
-                format!("parent_id {parent} is not a category in the file"),
-            ));
+            return Err(invalid(index, format!("parent_id {parent} is not a category in the file")));
         }
         // Walking up must reach a root within as many steps as there are categories.
         let mut current = category.parent_id;
@@ -176,10 +149,7 @@ fn validate_categories(categories: &[CategoryRecord]) -> Result<(), ImportError>
             match current {
                 None => break,
                 Some(id) if id == category.id => {
-                    return Err(invalid(
-                        index,
-                        format!("category {} is its own ancestor", category.id),
-                    ));
+                    return Err(invalid(index, format!("category {} is its own ancestor", category.id)));
                 }
                 Some(id) => current = parents[&id],
             }
@@ -195,16 +165,9 @@ fn validate_products(
     let category_ids: HashSet<i64> = categories.iter().map(|c| c.id).collect();
     let mut prices = HashMap::with_capacity(products.len());
     for (index, product) in products.iter().enumerate() {
-        let invalid = |message: String| ImportError::Invalid {
-            file: "products.csv",
-            line: line(index),
-            message,
-        };
+        let invalid = |message: String| ImportError::Invalid { file: "products.csv", line: line(index), message };
         if !category_ids.contains(&product.category_id) {
-            return Err(invalid(format!(
-                "category_id {} is not in categories.csv",
-                product.category_id
-            )));
+            return Err(invalid(format!("category_id {} is not in categories.csv", product.category_id)));
         }
         if product.stock < 0 {
             return Err(invalid(format!("stock {} is negative", product.stock)));
@@ -222,16 +185,9 @@ fn validate_variants(
 ) -> Result<HashMap<i64, Option<Cents>>, ImportError> {
     let mut prices = HashMap::with_capacity(variants.len());
     for (index, variant) in variants.iter().enumerate() {
-        let invalid = |message: String| ImportError::Invalid {
-            file: "variants.csv",
-            line: line(index),
-            message,
-        };
+        let invalid = |message: String| ImportError::Invalid { file: "variants.csv", line: line(index), message };
         if !product_prices.contains_key(&variant.product_id) {
-            return Err(invalid(format!(
-                "product_id {} is not in products.csv",
-                variant.product_id
-            )));
+            return Err(invalid(format!("product_id {} is not in products.csv", variant.product_id)));
         }
         if variant.stock < 0 {
             return Err(invalid(format!("stock {} is negative", variant.stock)));
@@ -239,10 +195,7 @@ fn validate_variants(
         match serde_json::from_str::<serde_json::Value>(&variant.options) {
             Ok(serde_json::Value::Object(_)) => {}
             _ => {
-                return Err(invalid(format!(
-                    "options `{}` is not a JSON object",
-                    variant.options
-                )));
+                return Err(invalid(format!("options `{}` is not a JSON object", variant.options)));
             }
         }
         let price = match variant.price.trim() {
@@ -393,35 +346,19 @@ mod tests {
     use super::*;
 
     fn category(id: i64, parent_id: Option<i64>) -> CategoryRecord {
-        CategoryRecord {
-            id,
-            parent_id,
-            name: format!("C{id}"),
-            slug: format!("c{id}"),
-            description: String::new(),
-        }
+        CategoryRecord { id, parent_id, name: format!("C{id}"), slug: format!("c{id}"), description: String::new() }
     }
 
     #[test]
     fn a_parent_cycle_in_the_file_is_rejected() {
         let cycle = [category(1, Some(2)), category(2, Some(1))];
-        assert!(matches!(
-            validate_categories(&cycle),
-            Err(ImportError::Invalid { line: 2, .. })
-        ));
+        assert!(matches!(validate_categories(&cycle), Err(ImportError::Invalid { line: 2, .. })));
     }
 
     #[test]
     fn a_missing_parent_is_rejected_and_a_tree_accepted() {
         assert!(validate_categories(&[category(1, Some(9))]).is_err());
-        assert!(
-            validate_categories(&[
-                category(1, None),
-                category(2, Some(1)),
-                category(3, Some(2))
-            ])
-            .is_ok()
-        );
+        assert!(validate_categories(&[category(1, None), category(2, Some(1)), category(3, Some(2))]).is_ok());
     }
 
     #[test]

@@ -22,9 +22,7 @@ impl Filters<'_> {
     fn push_where(&self, sql: &mut QueryBuilder<'_, Postgres>, words: &[String]) {
         sql.push(" WHERE p.is_active AND p.archived_at IS NULL");
         if let Some(ids) = self.category_ids {
-            sql.push(" AND p.category_id = ANY(")
-                .push_bind(ids.to_vec())
-                .push(")");
+            sql.push(" AND p.category_id = ANY(").push_bind(ids.to_vec()).push(")");
         }
         if let Some(min) = self.query.min_price {
             sql.push(" AND p.price_cents >= ").push_bind(min);
@@ -48,10 +46,7 @@ impl Filters<'_> {
     }
 }
 
-pub(super) async fn list(
-    pool: &PgPool,
-    filters: &Filters<'_>,
-) -> Result<(Vec<ProductCardRow>, i64), sqlx::Error> {
+pub(super) async fn list(pool: &PgPool, filters: &Filters<'_>) -> Result<(Vec<ProductCardRow>, i64), sqlx::Error> {
     let query = filters.query;
     let words = query.q.as_deref().map(search::words).unwrap_or_default();
 
@@ -78,11 +73,7 @@ pub(super) async fn list(
             None => select.push("p.created_at DESC, p.id DESC"),
         },
     };
-    select
-        .push(" LIMIT ")
-        .push_bind(query.pagination.limit())
-        .push(" OFFSET ")
-        .push_bind(query.pagination.offset());
+    select.push(" LIMIT ").push_bind(query.pagination.limit()).push(" OFFSET ").push_bind(query.pagination.offset());
 
     let mut count = QueryBuilder::new("SELECT count(*) FROM products p");
     filters.push_where(&mut count, &words);
@@ -93,22 +84,14 @@ pub(super) async fn list(
         return tokio::try_join!(rows, total);
     }
     let mut tx = begin_typo_tolerant(pool).await?;
-    let rows = select
-        .build_query_as::<ProductCardRow>()
-        .fetch_all(&mut *tx)
-        .await?;
-    let total = count
-        .build_query_scalar::<i64>()
-        .fetch_one(&mut *tx)
-        .await?;
+    let rows = select.build_query_as::<ProductCardRow>().fetch_all(&mut *tx).await?;
+    let total = count.build_query_scalar::<i64>().fetch_one(&mut *tx).await?;
     tx.commit().await?;
     Ok((rows, total))
 }
 
 /// A read transaction in which `%>` accepts one-typo matches.
-async fn begin_typo_tolerant(
-    pool: &PgPool,
-) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+async fn begin_typo_tolerant(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)")
         .bind(TYPO_SIMILARITY)

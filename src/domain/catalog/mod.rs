@@ -3,7 +3,10 @@
 //! [`CatalogService::invalidate`], which retires all of them on every
 //! instance at once.
 
+pub mod admin;
+pub mod images;
 pub mod import;
+mod inventory;
 mod listing;
 mod queries;
 pub mod search;
@@ -16,8 +19,8 @@ use sqlx::PgPool;
 
 use crate::{
     model::{
-        CategoryDetail, CategoryNode, CategorySummary, HomePage, ProductDetail, ProductList,
-        ProductQuery,
+        CategoryDetail, CategoryNode, CategoryRef, CategorySummary, Cents, HomePage, ProductDetail, ProductList,
+        ProductQuery, catalog::Variant,
     },
     server::cache::Cache,
 };
@@ -33,6 +36,16 @@ const HOME_CATEGORIES: usize = 6;
 pub enum CatalogError {
     #[error("there is no category `{0}`")]
     UnknownCategory(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{field} {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the file is larger than 10 MB")]
+    TooLarge,
+    #[error("storing the file failed: {0}")]
+    Storage(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -46,11 +59,7 @@ pub struct CatalogService {
 
 impl CatalogService {
     pub fn new(pool: PgPool, cache: Cache, currency: String) -> Self {
-        Self {
-            pool,
-            cache,
-            currency,
-        }
+        Self { pool, cache, currency }
     }
 
     pub fn currency(&self) -> &str {
@@ -65,10 +74,7 @@ impl CatalogService {
                 let featured = queries::featured_products(&self.pool, HOME_FEATURED).await?;
                 let mut top_categories = tree.departments();
                 top_categories.truncate(HOME_CATEGORIES);
-                Ok(HomePage {
-                    featured: self.cards(featured),
-                    top_categories,
-                })
+                Ok(HomePage { featured: self.cards(featured), top_categories })
             })
             .await
     }
@@ -103,9 +109,7 @@ impl CatalogService {
         let category_ids = match &query.category {
             None => None,
             Some(slug) => {
-                let row = tree
-                    .find(slug)
-                    .ok_or_else(|| CatalogError::UnknownCategory(slug.clone()))?;
+                let row = tree.find(slug).ok_or_else(|| CatalogError::UnknownCategory(slug.clone()))?;
                 Some(tree.subtree_ids(row.id))
             }
         };
@@ -124,10 +128,7 @@ impl CatalogService {
                     return Ok(list);
                 };
                 let suggestion = corrected.join(" ");
-                let retry = ProductQuery {
-                    q: Some(suggestion.clone()),
-                    ..query.clone()
-                };
+                let retry = ProductQuery { q: Some(suggestion.clone()), ..query.clone() };
                 let mut list = self.run_list(&retry, category_ids.as_deref()).await?;
                 list.suggestion = Some(suggestion);
                 Ok(list)
@@ -135,15 +136,8 @@ impl CatalogService {
             .await
     }
 
-    async fn run_list(
-        &self,
-        query: &ProductQuery,
-        category_ids: Option<&[i64]>,
-    ) -> Result<ProductList, CatalogError> {
-        let filters = listing::Filters {
-            query,
-            category_ids,
-        };
+    async fn run_list(&self, query: &ProductQuery, category_ids: Option<&[i64]>) -> Result<ProductList, CatalogError> {
+        let filters = listing::Filters { query, category_ids };
         let (rows, total) = listing::list(&self.pool, &filters).await?;
         let per_page = i64::from(query.pagination.per_page);
         Ok(ProductList {
@@ -157,60 +151,141 @@ impl CatalogService {
     }
 
     async fn vocabulary(&self) -> Result<Vec<String>, sqlx::Error> {
-        self.cache
-            .get_or_load(CACHE_NAMESPACE, "vocabulary", CACHE_TTL, || {
-                listing::vocabulary(&self.pool)
-            })
-            .await
+        self.cache.get_or_load(CACHE_NAMESPACE, "vocabulary", CACHE_TTL, || listing::vocabulary(&self.pool)).await
     }
 
     /// A listed product with variants, images and breadcrumb; `None` when
     /// there is no such product or it is inactive or archived.
     pub async fn product(&self, slug: &str) -> Result<Option<ProductDetail>, sqlx::Error> {
-        let tree = self.tree().await?;
         self.cache
-            .get_or_load(
-                CACHE_NAMESPACE,
-                &format!("product:{slug}"),
-                CACHE_TTL,
-                || async {
-                    let Some(row) = queries::listed_product(&self.pool, slug).await? else {
-                        return Ok(None);
-                    };
-                    let (variants, images) = tokio::try_join!(
-                        queries::variants(&self.pool, row.id, row.price_cents),
-                        queries::images(&self.pool, row.id),
-                    )?;
-                    let mut breadcrumb = tree.ancestors(row.category_id);
-                    let category = tree
-                        .find_by_id(row.category_id)
-                        .map(tree::reference)
-                        .unwrap_or_else(|| crate::model::CategoryRef {
-                            id: row.category_id,
-                            slug: String::new(),
-                            name: String::new(),
-                        });
-                    breadcrumb.push(category.clone());
-                    Ok(Some(ProductDetail {
-                        id: row.id,
-                        slug: row.slug,
-                        name: row.name,
-                        description: row.description,
-                        price_cents: crate::model::Cents(row.price_cents),
-                        currency: self.currency.clone(),
-                        sku: row.sku,
-                        in_stock: row.in_stock,
-                        category,
-                        breadcrumb,
-                        images,
-                        variants,
-                        rating_average: row.rating_average,
-                        rating_count: row.rating_count,
-                        created_at: row.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-                    }))
-                },
-            )
+            .get_or_load(CACHE_NAMESPACE, &format!("product:{slug}"), CACHE_TTL, || self.load_product(slug, true))
             .await
+    }
+
+    /// Any product, listed or not, for staff (never cached).
+    pub async fn product_for_staff(&self, slug: &str) -> Result<Option<ProductDetail>, sqlx::Error> {
+        self.load_product(slug, false).await
+    }
+
+    async fn load_product(&self, slug: &str, listed_only: bool) -> Result<Option<ProductDetail>, sqlx::Error> {
+        let Some(row) = queries::product_by_slug(&self.pool, slug, listed_only).await? else {
+            return Ok(None);
+        };
+        let (tree, variants, images) = tokio::try_join!(
+            self.tree(),
+            queries::variants(&self.pool, row.id, row.price_cents),
+            queries::images(&self.pool, row.id),
+        )?;
+        let category = tree.find_by_id(row.category_id).map(tree::reference).unwrap_or_else(|| CategoryRef {
+            id: row.category_id,
+            slug: String::new(),
+            name: String::new(),
+        });
+        let mut breadcrumb = tree.ancestors(row.category_id);
+        breadcrumb.push(category.clone());
+        Ok(Some(ProductDetail {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            price_cents: Cents(row.price_cents),
+            currency: self.currency.clone(),
+            sku: row.sku,
+            in_stock: row.in_stock,
+            category,
+            breadcrumb,
+            images,
+            variants,
+            rating_average: row.rating_average,
+            rating_count: row.rating_count,
+            created_at: row.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        }))
+    }
+
+    // Staff writes. Each retires the cache after its transaction commits, so
+    // the next read anywhere sees the change.
+
+    pub async fn create_category(&self, new: admin::NewCategory) -> Result<CategoryDetail, CatalogError> {
+        let id = admin::create_category(&self.pool, new).await?;
+        self.invalidate().await;
+        self.category_by_id(id).await
+    }
+
+    pub async fn update_category(&self, id: i64, patch: admin::CategoryPatch) -> Result<CategoryDetail, CatalogError> {
+        admin::update_category(&self.pool, id, patch).await?;
+        self.invalidate().await;
+        self.category_by_id(id).await
+    }
+
+    pub async fn delete_category(&self, id: i64) -> Result<(), CatalogError> {
+        admin::delete_category(&self.pool, id).await?;
+        self.invalidate().await;
+        Ok(())
+    }
+
+    async fn category_by_id(&self, id: i64) -> Result<CategoryDetail, CatalogError> {
+        let tree = self.tree().await?;
+        let slug = tree.find_by_id(id).map(|row| row.slug.clone()).ok_or(CatalogError::NotFound)?;
+        tree.detail(&slug).ok_or(CatalogError::NotFound)
+    }
+
+    pub async fn create_product(&self, new: admin::NewProduct, actor: i64) -> Result<ProductDetail, CatalogError> {
+        let slug = admin::create_product(&self.pool, new, actor).await?;
+        self.invalidate().await;
+        self.product_for_staff(&slug).await?.ok_or(CatalogError::NotFound)
+    }
+
+    pub async fn update_product(&self, slug: &str, patch: admin::ProductPatch) -> Result<ProductDetail, CatalogError> {
+        let slug = admin::update_product(&self.pool, slug, patch).await?;
+        self.invalidate().await;
+        self.product_for_staff(&slug).await?.ok_or(CatalogError::NotFound)
+    }
+
+    pub async fn archive_product(&self, slug: &str) -> Result<(), CatalogError> {
+        admin::archive_product(&self.pool, slug).await?;
+        self.invalidate().await;
+        Ok(())
+    }
+
+    pub async fn add_variant(&self, slug: &str, new: admin::NewVariant, actor: i64) -> Result<Variant, CatalogError> {
+        let id = admin::add_variant(&self.pool, slug, new, actor).await?;
+        self.invalidate().await;
+        self.variant(id).await
+    }
+
+    pub async fn update_variant(&self, id: i64, patch: admin::VariantPatch) -> Result<Variant, CatalogError> {
+        admin::update_variant(&self.pool, id, patch).await?;
+        self.invalidate().await;
+        self.variant(id).await
+    }
+
+    async fn variant(&self, id: i64) -> Result<Variant, CatalogError> {
+        queries::variant_by_id(&self.pool, id).await?.ok_or(CatalogError::NotFound)
+    }
+
+    /// Changes stock by `delta` through the ledger; never below zero.
+    pub async fn adjust_stock(
+        &self,
+        variant_id: i64,
+        delta: i32,
+        reason: &str,
+        actor: i64,
+    ) -> Result<i32, CatalogError> {
+        let stock = inventory::adjust(&self.pool, variant_id, delta, reason, actor).await?;
+        self.invalidate().await;
+        Ok(stock)
+    }
+
+    pub async fn upload_image(
+        &self,
+        media_dir: &std::path::Path,
+        slug: &str,
+        bytes: Vec<u8>,
+        alt: &str,
+    ) -> Result<crate::model::catalog::ProductImage, CatalogError> {
+        let image = images::upload(&self.pool, media_dir, slug, bytes, alt).await?;
+        self.invalidate().await;
+        Ok(image)
     }
 
     /// Retires every cached catalog read on every instance.
@@ -219,8 +294,6 @@ impl CatalogService {
     }
 
     fn cards(&self, rows: Vec<queries::ProductCardRow>) -> Vec<crate::model::ProductCard> {
-        rows.into_iter()
-            .map(|row| row.into_card(&self.currency))
-            .collect()
+        rows.into_iter().map(|row| row.into_card(&self.currency)).collect()
     }
 }

@@ -37,11 +37,7 @@ impl ProductCardRow {
             rating_average: self.rating_average,
             rating_count: self.rating_count,
             image_url: None,
-            category: CategoryRef {
-                id: self.category_id,
-                slug: self.category_slug,
-                name: self.category_name,
-            },
+            category: CategoryRef { id: self.category_id, slug: self.category_slug, name: self.category_name },
         }
     }
 }
@@ -56,10 +52,7 @@ pub(super) const CARD_COLUMNS: &str = "
 const LISTED: &str = "p.is_active AND p.archived_at IS NULL";
 
 /// Staff picks first, then the best-rated and newest products in stock.
-pub(super) async fn featured_products(
-    pool: &PgPool,
-    limit: i64,
-) -> Result<Vec<ProductCardRow>, sqlx::Error> {
+pub(super) async fn featured_products(pool: &PgPool, limit: i64) -> Result<Vec<ProductCardRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {CARD_COLUMNS}
          FROM products p JOIN categories c ON c.id = p.category_id
@@ -74,7 +67,7 @@ pub(super) async fn featured_products(
 }
 
 /// Every category with the number of listed products filed directly in it.
-pub(super) async fn category_rows(pool: &PgPool) -> Result<Vec<CategoryRow>, sqlx::Error> {
+pub(super) async fn category_rows(db: impl sqlx::PgExecutor<'_>) -> Result<Vec<CategoryRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT c.id, c.parent_id, c.name, c.slug, c.description, c.position, count(p.id) AS direct_count
          FROM categories c
@@ -82,7 +75,7 @@ pub(super) async fn category_rows(pool: &PgPool) -> Result<Vec<CategoryRow>, sql
          GROUP BY c.id
          ORDER BY c.position, c.name"
     ))
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
@@ -101,25 +94,24 @@ pub(super) struct ProductRow {
     pub created_at: DateTime<Utc>,
 }
 
-pub(super) async fn listed_product(
+/// A product by slug; with `listed_only`, only one shoppers may see.
+pub(super) async fn product_by_slug(
     pool: &PgPool,
     slug: &str,
+    listed_only: bool,
 ) -> Result<Option<ProductRow>, sqlx::Error> {
+    let visibility = if listed_only { LISTED } else { "TRUE" };
     sqlx::query_as(&format!(
         "SELECT p.id, p.slug, p.name, p.description, p.price_cents, p.sku, p.in_stock, p.category_id,
                 p.rating_average::float8 AS rating_average, p.rating_count, p.created_at
-         FROM products p WHERE p.slug = $1 AND {LISTED}"
+         FROM products p WHERE p.slug = $1 AND {visibility}"
     ))
     .bind(slug)
     .fetch_optional(pool)
     .await
 }
 
-pub(super) async fn variants(
-    pool: &PgPool,
-    product_id: i64,
-    product_price: i64,
-) -> Result<Vec<Variant>, sqlx::Error> {
+pub(super) async fn variants(pool: &PgPool, product_id: i64, product_price: i64) -> Result<Vec<Variant>, sqlx::Error> {
     let rows: Vec<(i64, String, String, serde_json::Value, i64, i32)> = sqlx::query_as(
         "SELECT id, sku, name, options, coalesce(price_cents, $2), stock
          FROM variants WHERE product_id = $1 ORDER BY position, id",
@@ -141,10 +133,25 @@ pub(super) async fn variants(
         .collect())
 }
 
-pub(super) async fn images(
-    pool: &PgPool,
-    product_id: i64,
-) -> Result<Vec<ProductImage>, sqlx::Error> {
+pub(super) async fn variant_by_id(pool: &PgPool, id: i64) -> Result<Option<Variant>, sqlx::Error> {
+    let row: Option<(i64, String, String, serde_json::Value, i64, i32)> = sqlx::query_as(
+        "SELECT v.id, v.sku, v.name, v.options, coalesce(v.price_cents, p.price_cents), v.stock
+         FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(id, sku, name, options, price_cents, stock)| Variant {
+        id,
+        sku,
+        name,
+        options: option_map(options),
+        price_cents: Cents(price_cents),
+        stock,
+    }))
+}
+
+pub(super) async fn images(pool: &PgPool, product_id: i64) -> Result<Vec<ProductImage>, sqlx::Error> {
     let rows: Vec<(String, String, String, i32, i32)> = sqlx::query_as(
         "SELECT path, thumb_path, alt, width, height FROM product_images
          WHERE product_id = $1 ORDER BY position, id",

@@ -3,11 +3,7 @@
 /// Words of the search text: lower-case runs of letters and digits, at most
 /// eight (more words only narrow the result and slow the query).
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(8)
-        .map(str::to_lowercase)
-        .collect()
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(8).map(str::to_lowercase).collect()
 }
 
 /// A `to_tsquery` expression matching every word as a prefix, so `head`
@@ -18,13 +14,7 @@ pub fn prefix_tsquery(words: &[String]) -> Option<String> {
     if words.is_empty() {
         return None;
     }
-    Some(
-        words
-            .iter()
-            .map(|w| format!("{w}:*"))
-            .collect::<Vec<_>>()
-            .join(" & "),
-    )
+    Some(words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "))
 }
 
 /// Corrects each word that is neither a prefix of a known word nor a number
@@ -35,8 +25,8 @@ pub fn correct(words: &[String], vocabulary: &[String]) -> Option<Vec<String>> {
     let corrected: Vec<String> = words
         .iter()
         .map(|word| {
-            let known = word.chars().all(|c| c.is_ascii_digit())
-                || vocabulary.iter().any(|v| v.starts_with(word.as_str()));
+            let known =
+                word.chars().all(|c| c.is_ascii_digit()) || vocabulary.iter().any(|v| v.starts_with(word.as_str()));
             if known {
                 return word.clone();
             }
@@ -66,9 +56,7 @@ fn typo_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut best = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(rows[i - 2][j - 2] + 1);
             }
@@ -83,9 +71,7 @@ mod tests {
     use super::*;
 
     fn vocabulary() -> Vec<String> {
-        ["echo", "headphones", "lamp", "organizer", "set"]
-            .map(String::from)
-            .to_vec()
+        ["echo", "headphones", "lamp", "organizer", "set"].map(String::from).to_vec()
     }
 
     #[test]
@@ -93,16 +79,8 @@ mod tests {
         let fix = |text: &str| correct(&words(text), &vocabulary()).map(|w| w.join(" "));
         assert_eq!(fix("lmap").as_deref(), Some("lamp"), "swapped letters");
         assert_eq!(fix("ecko set").as_deref(), Some("echo set"), "wrong letter");
-        assert_eq!(
-            fix("hedphones").as_deref(),
-            Some("headphones"),
-            "missing letter"
-        );
-        assert_eq!(
-            fix("organizzer").as_deref(),
-            Some("organizer"),
-            "extra letter"
-        );
+        assert_eq!(fix("hedphones").as_deref(), Some("headphones"), "missing letter");
+        assert_eq!(fix("organizzer").as_deref(), Some("organizer"), "extra letter");
         assert_eq!(fix("lamp"), None, "known words stay");
         assert_eq!(fix("head"), None, "prefixes of known words stay");
         assert_eq!(fix("4606"), None, "numbers stay");
@@ -126,10 +104,7 @@ mod tests {
     #[test]
     fn every_word_becomes_a_prefix_term() {
         assert_eq!(prefix_tsquery(&words("head")).as_deref(), Some("head:*"));
-        assert_eq!(
-            prefix_tsquery(&words("quiet lamp")).as_deref(),
-            Some("quiet:* & lamp:*")
-        );
+        assert_eq!(prefix_tsquery(&words("quiet lamp")).as_deref(), Some("quiet:* & lamp:*"));
         assert_eq!(prefix_tsquery(&[]), None);
     }
 }

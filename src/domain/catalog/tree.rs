@@ -82,12 +82,8 @@ impl CategoryTree {
     }
 
     fn node(&self, row: &CategoryRow) -> CategoryNode {
-        let children: Vec<CategoryNode> = self
-            .children_of(Some(row.id))
-            .map(|child| self.node(child))
-            .collect();
-        let product_count =
-            row.direct_count + children.iter().map(|c| c.product_count).sum::<i64>();
+        let children: Vec<CategoryNode> = self.children_of(Some(row.id)).map(|child| self.node(child)).collect();
+        let product_count = row.direct_count + children.iter().map(|c| c.product_count).sum::<i64>();
         CategoryNode {
             id: row.id,
             name: row.name.clone(),
@@ -139,11 +135,7 @@ impl CategoryTree {
 }
 
 pub fn reference(row: &CategoryRow) -> CategoryRef {
-    CategoryRef {
-        id: row.id,
-        slug: row.slug.clone(),
-        name: row.name.clone(),
-    }
+    CategoryRef { id: row.id, slug: row.slug.clone(), name: row.name.clone() }
 }
 
 #[cfg(test)]

@@ -21,18 +21,16 @@ use crate::{
     tag = "catalog",
     responses((status = 200, description = "The category tree", body = Vec<CategoryNode>))
 )]
-pub async fn category_tree(
-    State(state): State<AppState>,
-) -> Result<Json<Vec<CategoryNode>>, AppError> {
+pub async fn category_tree(State(state): State<AppState>) -> Result<Json<Vec<CategoryNode>>, AppError> {
     Ok(Json(state.catalog.category_tree().await?))
 }
 
 /// One category with its children and its ancestors (root first).
 #[utoipa::path(
     get,
-    path = "/categories/{slug}",
+    path = "/categories/{category}",
     tag = "catalog",
-    params(("slug" = String, Path, description = "Category slug")),
+    params(("category" = String, Path, description = "Category slug")),
     responses(
         (status = 200, description = "The category", body = CategoryDetail),
         (status = 404, description = "No such category", body = Problem, content_type = "application/problem+json"),
@@ -42,10 +40,5 @@ pub async fn category_detail(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Json<CategoryDetail>, AppError> {
-    state
-        .catalog
-        .category(&slug)
-        .await?
-        .map(Json)
-        .ok_or(AppError::NotFound)
+    state.catalog.category(&slug).await?.map(Json).ok_or(AppError::NotFound)
 }

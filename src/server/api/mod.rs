@@ -3,15 +3,22 @@
 //! document is generated from the handlers' annotations, so it cannot drift
 //! from the routes.
 
+mod auth;
+mod catalog_admin;
 mod categories;
+pub mod json;
 mod products;
 mod system;
 
-use axum::Router;
+use axum::{Router, extract::DefaultBodyLimit};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{error::AppError, state::AppState};
+use crate::domain::catalog::images::MAX_IMAGE_BYTES;
+
+/// JSON bodies larger than this are refused with 413.
+const API_BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,22 +29,50 @@ use super::{error::AppError, state::AppState};
                        cents; errors are RFC 9457 problem documents."
     ),
     components(schemas(super::error::Problem)),
-    tags((name = "system"), (name = "catalog"))
+    modifiers(&BearerAuth),
+    tags((name = "system"), (name = "auth"), (name = "catalog"), (name = "catalog admin"))
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme the handlers refer to.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
 
 /// The API routes and their OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
-        .routes(routes!(products::list_products))
-        .routes(routes!(products::product_detail))
-        .routes(routes!(categories::category_tree))
-        .routes(routes!(categories::category_detail))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(products::list_products, catalog_admin::create_product))
+        .routes(routes!(products::product_detail, catalog_admin::update_product, catalog_admin::archive_product))
+        .routes(routes!(catalog_admin::add_variant))
+        .routes(routes!(catalog_admin::update_variant))
+        .routes(routes!(catalog_admin::adjust_stock))
+        .merge(
+            // Uploads may be up to 10 MB (plus multipart framing); the inner
+            // limit overrides the 1 MiB default set on the whole API below.
+            OpenApiRouter::new()
+                .routes(routes!(catalog_admin::upload_image))
+                .layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES + 64 * 1024)),
+        )
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .routes(routes!(categories::category_tree, catalog_admin::create_category))
+        .routes(routes!(categories::category_detail, catalog_admin::update_category, catalog_admin::delete_category))
         .fallback(unknown_route);
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(system::health))
-        .nest("/api/v1", v1)
-        .split_for_parts()
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).routes(routes!(system::health)).nest("/api/v1", v1).split_for_parts()
 }
 
 async fn unknown_route() -> AppError {

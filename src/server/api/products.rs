@@ -96,10 +96,5 @@ pub async fn product_detail(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Json<ProductDetail>, AppError> {
-    state
-        .catalog
-        .product(&slug)
-        .await?
-        .map(Json)
-        .ok_or(AppError::NotFound)
+    state.catalog.product(&slug).await?.map(Json).ok_or(AppError::NotFound)
 }

@@ -30,26 +30,13 @@ pub struct Health {
 )]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let database = async {
-        tokio::time::timeout(
-            Duration::from_secs(2),
-            sqlx::query("SELECT 1").execute(&state.pool),
-        )
-        .await
-        .is_ok_and(|result| result.is_ok())
+        tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(&state.pool))
+            .await
+            .is_ok_and(|result| result.is_ok())
     };
     let (database_ok, cache) = tokio::join!(database, state.cache.status());
-    let (status, code) = if database_ok {
-        ("ok", StatusCode::OK)
-    } else {
-        ("unavailable", StatusCode::SERVICE_UNAVAILABLE)
-    };
+    let (status, code) =
+        if database_ok { ("ok", StatusCode::OK) } else { ("unavailable", StatusCode::SERVICE_UNAVAILABLE) };
     let database = if database_ok { "ok" } else { "unavailable" };
-    (
-        code,
-        Json(Health {
-            status,
-            database,
-            cache,
-        }),
-    )
+    (code, Json(Health { status, database, cache }))
 }

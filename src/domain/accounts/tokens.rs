@@ -1,0 +1,105 @@
+//! Refresh tokens: random secrets handed to API clients, stored only as
+//! SHA-256 hashes. Each login starts a *family*; a refresh spends the token
+//! and issues the next one in the family. Presenting a spent token means it
+//! leaked (or a client raced itself), so the whole family is revoked.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use super::{AccountError, User};
+
+pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::days(30);
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Starts a new family for `user_id` and returns its first token.
+pub async fn issue(pool: &PgPool, user_id: i64) -> Result<String, AccountError> {
+    insert(pool, user_id, &random_hex(16)).await
+}
+
+async fn insert(pool: &PgPool, user_id: i64, family: &str) -> Result<String, AccountError> {
+    let token = random_hex(32);
+    sqlx::query("INSERT INTO refresh_tokens (user_id, family, token_hash, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(user_id)
+        .bind(family)
+        .bind(hash(&token))
+        .bind(Utc::now() + REFRESH_TOKEN_LIFETIME)
+        .execute(pool)
+        .await?;
+    Ok(token)
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredToken {
+    user_id: i64,
+    family: String,
+    used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    expires_at: DateTime<Utc>,
+}
+
+/// Spends `token` and returns its user and the next token of the family.
+pub async fn rotate(pool: &PgPool, token: &str) -> Result<(User, String), AccountError> {
+    let mut tx = pool.begin().await?;
+    // The row lock makes two concurrent refreshes with one token take turns:
+    // the second sees `used_at` and is treated as reuse.
+    let stored: Option<StoredToken> = sqlx::query_as(
+        "SELECT user_id, family, used_at, revoked_at, expires_at FROM refresh_tokens
+         WHERE token_hash = $1 FOR UPDATE",
+    )
+    .bind(hash(token))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(stored) = stored else {
+        return Err(AccountError::InvalidToken);
+    };
+    if stored.used_at.is_some() {
+        revoke_family_in(&mut tx, &stored.family).await?;
+        tx.commit().await?;
+        tracing::warn!(user_id = stored.user_id, "spent refresh token presented again; family revoked");
+        return Err(AccountError::InvalidToken);
+    }
+    if stored.revoked_at.is_some() || stored.expires_at <= Utc::now() {
+        return Err(AccountError::InvalidToken);
+    }
+    sqlx::query("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1")
+        .bind(hash(token))
+        .execute(&mut *tx)
+        .await?;
+    let user = super::find_active(&mut *tx, stored.user_id).await?.ok_or(AccountError::InvalidToken)?;
+    tx.commit().await?;
+    let next = insert(pool, user.id, &stored.family).await?;
+    Ok((user, next))
+}
+
+/// Revokes the family `token` belongs to, if it belongs to `user_id`.
+pub async fn revoke(pool: &PgPool, user_id: i64, token: &str) -> Result<(), AccountError> {
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now()
+         WHERE revoked_at IS NULL AND user_id = $1
+           AND family = (SELECT family FROM refresh_tokens WHERE token_hash = $2)",
+    )
+    .bind(user_id)
+    .bind(hash(token))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+async fn revoke_family_in(tx: &mut sqlx::PgConnection, family: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE family = $1 AND revoked_at IS NULL")
+        .bind(family)
+        .execute(tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! Auth and account: registration, tokens, the caller's profile.
+
+use axum::{Json, extract::State, http::StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::json::ApiJson;
+use crate::{
+    domain::accounts::{self, NewUser, Role, User, tokens},
+    server::{
+        auth::AuthUser,
+        error::{AppError, Problem},
+        state::AppState,
+    },
+};
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    email: String,
+    password: String,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Profile {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    /// RFC 3339, UTC.
+    created_at: String,
+}
+
+impl From<User> for Profile {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+            role: user.role.as_str().to_owned(),
+            created_at: user.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenPair {
+    access_token: String,
+    refresh_token: String,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    /// Seconds until the access token expires.
+    expires_in: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    refresh_token: String,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct LogoutRequest {
+    refresh_token: Option<String>,
+}
+
+fn pair(state: &AppState, user: &User, refresh_token: String) -> TokenPair {
+    let (access_token, expires_in, _) = state.tokens.issue(user);
+    TokenPair { access_token, refresh_token, token_type: "Bearer", expires_in }
+}
+
+/// Creates a customer account.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created", body = Profile),
+        (status = 409, description = "The e-mail is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad e-mail or a password under 8 characters", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RegisterRequest>,
+) -> Result<(StatusCode, Json<Profile>), AppError> {
+    let new_user =
+        NewUser { email: &request.email, password: &request.password, name: &request.name, role: Role::Customer };
+    let user = accounts::register(&state.pool, new_user).await?;
+    tracing::info!(user_id = user.id, event = "account.registered", "account registered");
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// Exchanges an e-mail and password for an access and a refresh token.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 401, description = "Wrong e-mail or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Json<TokenPair>, AppError> {
+    let user = match accounts::authenticate(&state.pool, &request.email, &request.password).await {
+        Ok(user) => user,
+        Err(error) => {
+            tracing::warn!(event = "auth.login_failed", "failed sign-in");
+            return Err(error.into());
+        }
+    };
+    let refresh_token = tokens::issue(&state.pool, user.id).await?;
+    tracing::info!(user_id = user.id, event = "auth.login", "signed in");
+    Ok(Json(pair(&state, &user, refresh_token)))
+}
+
+/// Spends a refresh token for a new pair. A spent token presented again
+/// revokes its whole family.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenPair),
+        (status = 401, description = "Invalid, expired, spent or revoked refresh token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> Result<Json<TokenPair>, AppError> {
+    let (user, next) = tokens::rotate(&state.pool, &request.refresh_token).await?;
+    Ok(Json(pair(&state, &user, next)))
+}
+
+/// Revokes the presented access token at once, and the refresh token's
+/// family when one is sent.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body = LogoutRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn logout(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, AppError> {
+    accounts::revoke_access_token(&state.pool, &auth.jti, auth.expires_at).await?;
+    // The body is optional: empty, or `{"refresh_token": ...}`.
+    let request: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        LogoutRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}")))?
+    };
+    if let Some(token) = request.refresh_token {
+        tokens::revoke(&state.pool, auth.user.id, &token).await?;
+    }
+    tracing::info!(user_id = auth.user.id, event = "auth.logout", "signed out");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's profile.
+#[utoipa::path(get, path = "/me", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = Profile),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn me(auth: AuthUser) -> Json<Profile> {
+    Json(auth.user.into())
+}
