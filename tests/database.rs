@@ -48,8 +48,10 @@ async fn importing_the_catalog_twice_leaves_the_same_rows(pool: PgPool) {
 
     let ids_before: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM products ORDER BY id").fetch_all(&pool).await.unwrap();
+    let ledger_after_first = count(&pool, "inventory_ledger").await;
     common::import_fixture(&pool).await;
     assert_eq!(counts(pool.clone()).await, after_first);
+    assert_eq!(count(&pool, "inventory_ledger").await, ledger_after_first, "an unchanged file changes no stock");
     let ids_after: Vec<i64> = sqlx::query_scalar("SELECT id FROM products ORDER BY id").fetch_all(&pool).await.unwrap();
     assert_eq!(ids_before, ids_after, "re-import updates rows in place");
 }
@@ -93,6 +95,29 @@ async fn import_keeps_the_tree_prices_and_variants_of_the_files(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!(without, 0);
+}
+
+#[sqlx::test]
+async fn every_stock_level_the_import_sets_is_explained_by_the_ledger(pool: PgPool) {
+    common::import_fixture(&pool).await;
+    sqlx::query("UPDATE variants SET stock = stock + 3 WHERE sku = 'NX-000001-NAVY'").execute(&pool).await.unwrap();
+    common::import_fixture(&pool).await;
+    let unexplained: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM variants v
+         WHERE v.stock <> coalesce((SELECT sum(delta) FROM inventory_ledger l WHERE l.variant_id = v.id), 0) + 3 * (v.sku = 'NX-000001-NAVY')::int",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(unexplained, 0);
+    let (delta, reason): (i32, String) = sqlx::query_as(
+        "SELECT delta, reason FROM inventory_ledger l JOIN variants v ON v.id = l.variant_id
+         WHERE v.sku = 'NX-000001-NAVY' ORDER BY l.id DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((delta, reason.as_str()), (-3, "catalog import"), "the file's stock is restored, and recorded");
 }
 
 #[sqlx::test]

@@ -84,6 +84,10 @@ pub async fn import_catalog(pool: &PgPool, dir: &Path, progress: Progress<'_>) -
     let variant_prices = validate_variants(&variants, &product_prices)?;
 
     let mut tx = pool.begin().await?;
+    // Stock before the import, so every change it makes lands in the ledger.
+    sqlx::query("CREATE TEMPORARY TABLE stock_before_import ON COMMIT DROP AS SELECT id, stock FROM variants")
+        .execute(&mut *tx)
+        .await?;
     upsert_categories(&mut tx, &categories).await?;
     progress("categories", categories.len(), categories.len());
 
@@ -105,6 +109,14 @@ pub async fn import_catalog(pool: &PgPool, dir: &Path, progress: Progress<'_>) -
         upsert_default_variants(&mut tx, batch).await?;
         progress("default variants", done, singles.len());
     }
+    sqlx::query(
+        "INSERT INTO inventory_ledger (variant_id, delta, stock_after, reason)
+         SELECT v.id, v.stock - coalesce(b.stock, 0), v.stock, 'catalog import'
+         FROM variants v LEFT JOIN stock_before_import b ON b.id = v.id
+         WHERE v.stock <> coalesce(b.stock, 0)",
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     // Fresh statistics, or the planner ignores the search indexes on a
     // freshly loaded table.
