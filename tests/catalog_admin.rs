@@ -216,7 +216,14 @@ async fn stock_moves_through_the_ledger_and_never_below_zero(pool: PgPool) {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(ledger, vec![(5, stock + 5, "delivery".into()), (-(stock + 5), 0, "recount".into())]);
+    assert_eq!(
+        ledger,
+        vec![
+            (stock, stock, "catalog import".into()),
+            (5, stock + 5, "delivery".into()),
+            (-(stock + 5), 0, "recount".into())
+        ]
+    );
     let unknown =
         send_json(&app, "POST", "/api/v1/variants/999999/stock", Some(&token), json!({"delta": 1, "reason": "x"}))
             .await;

@@ -50,9 +50,14 @@ pub(super) async fn list(pool: &PgPool, filters: &Filters<'_>) -> Result<(Vec<Pr
     let query = filters.query;
     let words = query.q.as_deref().map(search::words).unwrap_or_default();
 
+    // A search ranks every match anyway, so the total comes from a window
+    // count in the same pass; a plain list walks an index and stops at the
+    // page, so it counts separately.
+    let searching = !words.is_empty();
     let mut select = QueryBuilder::new(format!(
-        "SELECT {} FROM products p JOIN categories c ON c.id = p.category_id",
-        super::queries::CARD_COLUMNS
+        "SELECT {}{} FROM products p JOIN categories c ON c.id = p.category_id",
+        super::queries::CARD_COLUMNS,
+        if searching { ", count(*) OVER () AS total" } else { "" },
     ));
     filters.push_where(&mut select, &words);
     select.push(" ORDER BY ");
@@ -78,14 +83,19 @@ pub(super) async fn list(pool: &PgPool, filters: &Filters<'_>) -> Result<(Vec<Pr
     let mut count = QueryBuilder::new("SELECT count(*) FROM products p");
     filters.push_where(&mut count, &words);
 
-    if words.is_empty() {
+    if !searching {
         let rows = select.build_query_as::<ProductCardRow>().fetch_all(pool);
         let total = count.build_query_scalar::<i64>().fetch_one(pool);
         return tokio::try_join!(rows, total);
     }
     let mut tx = begin_typo_tolerant(pool).await?;
     let rows = select.build_query_as::<ProductCardRow>().fetch_all(&mut *tx).await?;
-    let total = count.build_query_scalar::<i64>().fetch_one(&mut *tx).await?;
+    let total = match rows.first().and_then(|row| row.total) {
+        Some(total) => total,
+        // Past the last page the window has no row to ride on.
+        None if query.pagination.page > 1 => count.build_query_scalar::<i64>().fetch_one(&mut *tx).await?,
+        None => 0,
+    };
     tx.commit().await?;
     Ok((rows, total))
 }

@@ -105,17 +105,19 @@ impl CatalogService {
     /// Listed products matching `query`; a category filter includes its
     /// descendants. A search that finds nothing carries a suggestion.
     pub async fn list_products(&self, query: &ProductQuery) -> Result<ProductList, CatalogError> {
-        let tree = self.tree().await?;
-        let category_ids = match &query.category {
-            None => None,
-            Some(slug) => {
-                let row = tree.find(slug).ok_or_else(|| CatalogError::UnknownCategory(slug.clone()))?;
-                Some(tree.subtree_ids(row.id))
-            }
-        };
         let key = format!("list:{}", query.to_query_string());
         self.cache
             .get_or_load(CACHE_NAMESPACE, &key, CACHE_TTL, || async {
+                // Resolved only on a miss: a hit costs two Redis reads. An
+                // unknown category is an error, and errors are not cached.
+                let category_ids = match &query.category {
+                    None => None,
+                    Some(slug) => {
+                        let tree = self.tree().await?;
+                        let row = tree.find(slug).ok_or_else(|| CatalogError::UnknownCategory(slug.clone()))?;
+                        Some(tree.subtree_ids(row.id))
+                    }
+                };
                 let list = self.run_list(query, category_ids.as_deref()).await?;
                 if list.total > 0 {
                     return Ok(list);

@@ -23,6 +23,9 @@ pub(super) struct ProductCardRow {
     category_id: i64,
     category_slug: String,
     category_name: String,
+    /// Matches in all pages, when the query counts them in the same pass.
+    #[sqlx(default)]
+    pub(super) total: Option<i64>,
 }
 
 impl ProductCardRow {
