@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod pages;
+pub mod seo;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};
@@ -13,7 +14,7 @@ use leptos_router::{
 };
 
 use components::{footer::Footer, header::Header};
-use pages::{home::HomePage, not_found::NotFound};
+use pages::{category::CategoryPage, home::HomePage, not_found::NotFound, product::ProductPage, search::SearchPage};
 
 pub const STORE_NAME: &str = "Nexus";
 
@@ -71,6 +72,10 @@ pub fn App() -> impl IntoView {
                 <main id="main" class="mx-auto w-full max-w-7xl flex-1 px-4 py-8 sm:px-6 lg:px-8">
                     <Routes fallback=|| view! { <NotFound/> }>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder/>
+                        // Async: titles, canonical links and JSON-LD depend on the data.
+                        <Route path=path!("/c/:slug") view=CategoryPage ssr=SsrMode::Async/>
+                        <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
+                        <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <Footer/>

@@ -3,13 +3,16 @@
 //! compile to wasm for hydration.
 
 pub mod catalog;
+pub mod listing_params;
 pub mod money;
 pub mod pagination;
 pub mod product_query;
+pub mod variant_choice;
 
 pub use catalog::{
     CategoryDetail, CategoryNode, CategoryRef, CategorySummary, HomePage, ProductCard, ProductDetail, ProductList,
 };
+pub use listing_params::ListingParams;
 pub use money::Cents;
 pub use pagination::{Page, Pagination};
 pub use product_query::{ProductQuery, RawProductQuery, Sort};

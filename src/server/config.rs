@@ -22,6 +22,9 @@ pub struct Config {
     pub db_max_connections: u32,
     pub request_timeout: Duration,
     pub log_format: LogFormat,
+    /// Absolute origin shoppers reach the store at (`NEXUS_PUBLIC_URL`), for
+    /// canonical links, OpenGraph tags and the sitemap. No trailing slash.
+    pub public_url: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,6 +178,17 @@ impl Config {
             }
         };
 
+        let public_url = get("NEXUS_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) || public_url.contains(['?', '#'])
+        {
+            return Err(ConfigError::new(
+                "NEXUS_PUBLIC_URL",
+                format!("is `{public_url}`, not an http(s) origin"),
+                "set it to the address shoppers use, such as https://shop.example.com",
+            ));
+        }
+
         Ok(Self {
             database_url,
             redis_url,
@@ -188,6 +202,7 @@ impl Config {
             db_max_connections: db_max_connections as u32,
             request_timeout: Duration::from_secs(timeout_secs),
             log_format,
+            public_url,
         })
     }
 }
@@ -242,6 +257,13 @@ mod tests {
         assert_eq!(config.currency, "USD");
         assert_eq!(config.environment, Environment::Development);
         assert!(config.secret_key.expose().len() >= MIN_SECRET_LEN);
+        assert_eq!(config.public_url, "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn the_public_url_loses_its_trailing_slash() {
+        let config = config(&[DB, ("NEXUS_PUBLIC_URL", "https://shop.example.com/")]).unwrap();
+        assert_eq!(config.public_url, "https://shop.example.com");
     }
 
     #[test]
@@ -264,6 +286,7 @@ mod tests {
             (vec![DB, ("NEXUS_CURRENCY", "dollars")], "NEXUS_CURRENCY"),
             (vec![DB, ("NEXUS_DB_MAX_CONNECTIONS", "0")], "NEXUS_DB_MAX_CONNECTIONS"),
             (vec![DB, ("NEXUS_REQUEST_TIMEOUT_SECS", "soon")], "NEXUS_REQUEST_TIMEOUT_SECS"),
+            (vec![DB, ("NEXUS_PUBLIC_URL", "shop.example.com")], "NEXUS_PUBLIC_URL"),
         ] {
             let error = config(&vars).unwrap_err();
             assert_eq!(error.variable, variable, "{error}");

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod crawlers;
 pub mod db;
 pub mod error;
 pub mod metrics;

@@ -29,7 +29,7 @@ use tower_http::{
 use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{api, config::Environment, error::Problem, metrics, security, state::AppState};
+use super::{api, config::Environment, crawlers, error::Problem, metrics, security, state::AppState};
 use crate::app::{App, shell};
 
 /// Hard cap on any request body: the largest upload (a 10 MB image) plus
@@ -54,6 +54,7 @@ pub fn build(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(api_routes)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .merge(crawlers::routes())
         .nest_service("/pkg", static_assets(&state))
         .nest_service("/media", media_files(&state))
         .merge(pages)

@@ -3,9 +3,9 @@ use leptos::prelude::*;
 use super::price::Price;
 use crate::model::ProductCard as Card;
 
-/// A product in a grid. Until the catalog has photos, a tinted tile with the
-/// product's initial keeps the grid's rhythm and reserves the image's space,
-/// so nothing shifts when real images arrive.
+/// A product in a grid: its first photo's thumbnail, lazy-loaded in a square
+/// box so nothing shifts while it arrives; without photos, a tinted tile
+/// with the product's initial keeps the grid's rhythm.
 #[component]
 pub fn ProductCard(product: Card) -> impl IntoView {
     let href = format!("/p/{}", product.slug);
@@ -14,9 +14,17 @@ pub fn ProductCard(product: Card) -> impl IntoView {
     let tile_style = format!("background: linear-gradient(135deg, hsl({hue} 70% 92%), hsl({hue} 60% 80%));");
     view! {
         <li class="group relative flex flex-col overflow-hidden rounded-card border border-line bg-white shadow-sm transition hover:shadow-md focus-within:ring-2 focus-within:ring-brand">
-            <div class="aspect-square w-full" style=tile_style aria-hidden="true">
-                <span class="flex h-full items-center justify-center text-5xl font-semibold text-ink/40">{initial}</span>
-            </div>
+            {match product.image_url.clone() {
+                Some(url) => view! {
+                    <img src=url alt="" width="480" height="480" loading="lazy" decoding="async"
+                         class="aspect-square w-full bg-white object-cover"/>
+                }.into_any(),
+                None => view! {
+                    <div class="aspect-square w-full" style=tile_style aria-hidden="true">
+                        <span class="flex h-full items-center justify-center text-5xl font-semibold text-ink/40">{initial}</span>
+                    </div>
+                }.into_any(),
+            }}
             <div class="flex flex-1 flex-col gap-1 p-4">
                 <p class="text-xs uppercase tracking-wide text-muted">{product.category.name.clone()}</p>
                 <h3 class="text-sm font-medium text-ink">

@@ -50,6 +50,14 @@ pub enum CatalogError {
     Database(#[from] sqlx::Error),
 }
 
+/// The catalog's public pages, for the sitemap.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Sitemap {
+    pub category_slugs: Vec<String>,
+    /// (slug, last modified as YYYY-MM-DD)
+    pub products: Vec<(String, String)>,
+}
+
 #[derive(Clone)]
 pub struct CatalogService {
     pool: PgPool,
@@ -150,6 +158,20 @@ impl CatalogService {
             total_pages: (total + per_page - 1) / per_page,
             suggestion: None,
         })
+    }
+
+    /// Every page a search engine should know: all categories and all listed
+    /// products with their last change, for `/sitemap.xml`.
+    pub async fn sitemap(&self) -> Result<Sitemap, sqlx::Error> {
+        let tree = self.tree().await?;
+        self.cache
+            .get_or_load(CACHE_NAMESPACE, "sitemap", CACHE_TTL, || async {
+                Ok(Sitemap {
+                    category_slugs: tree.slugs().map(str::to_owned).collect(),
+                    products: queries::sitemap_products(&self.pool).await?,
+                })
+            })
+            .await
     }
 
     async fn vocabulary(&self) -> Result<Vec<String>, sqlx::Error> {

@@ -23,6 +23,7 @@ pub(super) struct ProductCardRow {
     category_id: i64,
     category_slug: String,
     category_name: String,
+    thumb_path: Option<String>,
     /// Matches in all pages, when the query counts them in the same pass.
     #[sqlx(default)]
     pub(super) total: Option<i64>,
@@ -39,7 +40,7 @@ impl ProductCardRow {
             in_stock: self.in_stock,
             rating_average: self.rating_average,
             rating_count: self.rating_count,
-            image_url: None,
+            image_url: self.thumb_path.map(|path| format!("/media/{path}")),
             category: CategoryRef { id: self.category_id, slug: self.category_slug, name: self.category_name },
         }
     }
@@ -49,7 +50,8 @@ impl ProductCardRow {
 pub(super) const CARD_COLUMNS: &str = "
     p.id, p.slug, p.name, p.price_cents, p.in_stock,
     p.rating_average::float8 AS rating_average, p.rating_count,
-    c.id AS category_id, c.slug AS category_slug, c.name AS category_name";
+    c.id AS category_id, c.slug AS category_slug, c.name AS category_name,
+    (SELECT i.thumb_path FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS thumb_path";
 
 /// The rows a shopper may see.
 const LISTED: &str = "p.is_active AND p.archived_at IS NULL";
@@ -190,4 +192,13 @@ fn option_map(options: serde_json::Value) -> BTreeMap<String, String> {
             .collect(),
         _ => BTreeMap::new(),
     }
+}
+
+/// Slug and last-change date of every listed product, oldest id first.
+pub(super) async fn sitemap_products(pool: &PgPool) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT p.slug, to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM products p WHERE {LISTED} ORDER BY p.id"
+    ))
+    .fetch_all(pool)
+    .await
 }

@@ -39,6 +39,11 @@ impl CategoryTree {
         self.rows.iter().filter(move |row| row.parent_id == parent)
     }
 
+    /// Slugs of every category, in tree order of the rows.
+    pub fn slugs(&self) -> impl Iterator<Item = &str> {
+        self.rows.iter().map(|row| row.slug.as_str())
+    }
+
     pub fn find_by_id(&self, id: i64) -> Option<&CategoryRow> {
         self.rows.iter().find(|row| row.id == id)
     }
