@@ -16,6 +16,8 @@ WASM_BINDGEN_VERSION="0.2.130"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/nexus/target}"
 export PATH="$NEXUS_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# Keep npm to errors: the set-up commands are quiet when all is there.
+export npm_config_loglevel=error
 
 PG_HOST_URL="${PG_HOST_URL:-postgres://postgres@127.0.0.1:5432}"
 

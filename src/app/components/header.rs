@@ -55,6 +55,8 @@ pub fn Header() -> impl IntoView {
                 aria-label="Categories"
                 class="border-t border-line bg-white"
                 class:hidden=move || !menu_open.get()
+                // Choosing a department navigates; the menu closes behind it.
+                on:click=move |_| set_menu_open.set(false)
             >
                 <Suspense fallback=|| view! { <p class="px-4 py-3 text-sm text-muted">"Loading categories…"</p> }>
                     {move || Suspend::new(async move {

@@ -23,8 +23,9 @@ pub struct CategoryPageData {
     pub listing: Listing,
 }
 
-/// `None` when no category has this slug.
-#[server]
+/// `None` when no category has this slug. JSON input: the URL encoding
+/// cannot carry a nested struct whose fields are all absent.
+#[server(input = leptos::server_fn::codec::Json)]
 pub async fn get_category_page(slug: String, params: ListingParams) -> Result<Option<CategoryPageData>, ServerFnError> {
     let state = expect_context::<crate::server::state::AppState>();
     let category = state.catalog.category(&slug).await.map_err(|error| {
@@ -92,4 +93,6 @@ fn Category(data: CategoryPageData) -> impl IntoView {
         })}
         <ListingView listing path/>
     }
+    // Erased: the full view type is too deep for the compiler to lay out.
+    .into_any()
 }

@@ -92,6 +92,8 @@ fn Product(product: ProductDetail) -> impl IntoView {
             </div>
         </div>
     }
+    // Erased: the full view type is too deep for the compiler to lay out.
+    .into_any()
 }
 
 /// The first sentence (or 160 characters) of a description, for meta tags.

@@ -9,7 +9,9 @@ use crate::{
     model::{ListingParams, product_query::encode},
 };
 
-#[server]
+/// JSON input: the URL encoding cannot carry a nested struct whose fields
+/// are all absent.
+#[server(input = leptos::server_fn::codec::Json)]
 pub async fn search_products(params: ListingParams) -> Result<Listing, ServerFnError> {
     let state = expect_context::<crate::server::state::AppState>();
     super::listing::load(&state, params, None).await
@@ -56,4 +58,6 @@ fn SearchResults(listing: Listing) -> impl IntoView {
         })}
         <ListingView listing path="/search".to_owned()/>
     }
+    // Erased: the full view type is too deep for the compiler to lay out.
+    .into_any()
 }
