@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::{net::TcpListener, sync::watch};
 
 use super::{cache::Cache, config::Config, db, router, state::AppState};
@@ -19,6 +20,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             "cannot listen on {addr}; another process may be using it, so stop it or set NEXUS_ADDR to a free address"
         )
     })?;
+    // Pages stream in chunks; without TCP_NODELAY a small final chunk waits
+    // for the client's delayed ACK (about 40 ms on Linux).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     tracing::info!(%addr, "Nexus is serving on http://{addr}");
 
     let (stop_tx, stop_rx) = watch::channel(false);

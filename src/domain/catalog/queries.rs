@@ -74,10 +74,13 @@ pub(super) async fn featured_products(pool: &PgPool, limit: i64) -> Result<Vec<P
 /// Every category with the number of listed products filed directly in it.
 pub(super) async fn category_rows(db: impl sqlx::PgExecutor<'_>) -> Result<Vec<CategoryRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT c.id, c.parent_id, c.name, c.slug, c.description, c.position, count(p.id) AS direct_count
+        // Counted first over the listed-category index alone (index-only),
+        // then joined: half the work of grouping the joined rows.
+        "SELECT c.id, c.parent_id, c.name, c.slug, c.description, c.position,
+                coalesce(n.direct_count, 0) AS direct_count
          FROM categories c
-         LEFT JOIN products p ON p.category_id = c.id AND {LISTED}
-         GROUP BY c.id
+         LEFT JOIN (SELECT p.category_id, count(*) AS direct_count FROM products p WHERE {LISTED} GROUP BY 1) n
+                ON n.category_id = c.id
          ORDER BY c.position, c.name"
     ))
     .fetch_all(db)
