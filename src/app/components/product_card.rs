@@ -10,8 +10,7 @@ use crate::model::ProductCard as Card;
 pub fn ProductCard(product: Card) -> impl IntoView {
     let href = format!("/p/{}", product.slug);
     let initial = product.name.chars().next().unwrap_or('?').to_string();
-    let hue = (product.id * 47) % 360;
-    let tile_style = format!("background: linear-gradient(135deg, hsl({hue} 70% 92%), hsl({hue} 60% 80%));");
+    let tile_style = placeholder_style(product.id);
     view! {
         <li class="group relative flex flex-col overflow-hidden rounded-card border border-line bg-white shadow-sm transition hover:shadow-md focus-within:ring-2 focus-within:ring-brand">
             {match product.image_url.clone() {
@@ -43,4 +42,11 @@ pub fn ProductCard(product: Card) -> impl IntoView {
             </div>
         </li>
     }
+}
+
+/// The tint of a product without photos: a gradient whose hue is stable per
+/// product, so the same product looks the same in the grid and on its page.
+pub fn placeholder_style(product_id: i64) -> String {
+    let hue = (product_id * 47) % 360;
+    format!("background: linear-gradient(135deg, hsl({hue} 70% 92%), hsl({hue} 60% 80%));")
 }

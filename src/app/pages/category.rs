@@ -2,7 +2,6 @@
 //! filtered, sorted, paginated products of its whole subtree.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -28,10 +27,7 @@ pub struct CategoryPageData {
 #[server(input = leptos::server_fn::codec::Json)]
 pub async fn get_category_page(slug: String, params: ListingParams) -> Result<Option<CategoryPageData>, ServerFnError> {
     let state = expect_context::<crate::server::state::AppState>();
-    let category = state.catalog.category(&slug).await.map_err(|error| {
-        tracing::error!(%error, "loading a category failed");
-        ServerFnError::new("The catalog is unavailable right now.")
-    })?;
+    let category = state.catalog.category(&slug).await.map_err(super::catalog_unavailable("a category"))?;
     let Some(category) = category else { return Ok(None) };
     let listing = super::listing::load(&state, params, Some(&category.slug)).await?;
     Ok(Some(CategoryPageData { category, listing }))
@@ -39,8 +35,7 @@ pub async fn get_category_page(slug: String, params: ListingParams) -> Result<Op
 
 #[component]
 pub fn CategoryPage() -> impl IntoView {
-    let route = use_params_map();
-    let slug = Memo::new(move |_| route.with(|p| p.get("slug").unwrap_or_default()));
+    let slug = super::use_slug();
     let params = use_listing_params();
     let page = Resource::new(move || (slug.get(), params.get()), |(slug, params)| get_category_page(slug, params));
     view! {

@@ -9,10 +9,7 @@ use crate::{
 #[server]
 pub async fn get_home_page() -> Result<HomeData, ServerFnError> {
     let state = expect_context::<crate::server::state::AppState>();
-    state.catalog.home_page().await.map_err(|error| {
-        tracing::error!(%error, "loading the home page failed");
-        ServerFnError::new("The catalog is unavailable right now.")
-    })
+    state.catalog.home_page().await.map_err(super::catalog_unavailable("the home page"))
 }
 
 #[component]

@@ -42,10 +42,7 @@ pub async fn load(
             return Ok(Listing { params, list: None, sort: Sort::Newest, errors });
         }
     };
-    let list = state.catalog.list_products(&query).await.map_err(|error| {
-        tracing::error!(%error, "loading a product listing failed");
-        leptos::prelude::ServerFnError::new("The catalog is unavailable right now.")
-    })?;
+    let list = state.catalog.list_products(&query).await.map_err(super::catalog_unavailable("a product listing"))?;
     Ok(Listing { params, list: Some(list), sort: query.sort, errors: QueryErrors::new() })
 }
 
@@ -85,42 +82,20 @@ pub fn ListingView(listing: Listing, path: String) -> impl IntoView {
     }
 }
 
+const INPUT_CLASS: &str = "mt-1 w-full rounded-button border border-line bg-white px-3 py-2 text-sm focus:border-brand focus:outline-none focus:ring-2 focus:ring-brand/30";
+
 #[component]
 fn Filters(params: ListingParams, path: String, sort: Sort, errors: QueryErrors) -> impl IntoView {
     let searching = params.q.is_some();
-    let field_error = move |field: &str| {
-        errors.get(field).map(|messages| {
-            let id = format!("{field}-error");
-            view! { <p id=id class="mt-1 text-sm text-danger">{messages.join(" ")}</p> }
-        })
-    };
-    let described_by = |field: &str, error: &Option<AnyView>| error.as_ref().map(|_| format!("{field}-error"));
-    let min_error = field_error("min_price").map(IntoAny::into_any);
-    let max_error = field_error("max_price").map(IntoAny::into_any);
-    let sort_error = field_error("sort").map(IntoAny::into_any);
-    let page_error = field_error("page").map(IntoAny::into_any);
-    let input_class = "mt-1 w-full rounded-button border border-line bg-white px-3 py-2 text-sm focus:border-brand focus:outline-none focus:ring-2 focus:ring-brand/30";
+    let messages = |field: &str| errors.get(field).cloned();
+    let sort_messages = messages("sort");
     let sorts = Sort::ALL.into_iter().filter(move |s| searching || *s != Sort::Relevance);
     view! {
         <form method="get" action=path class="space-y-4 self-start rounded-card border border-line bg-white p-4" aria-label="Filters">
             {params.q.clone().map(|q| view! { <input type="hidden" name="q" value=q/> })}
             <div class="grid grid-cols-2 gap-3 lg:grid-cols-1">
-                <div>
-                    <label for="min-price" class="block text-sm font-medium">"Min price"</label>
-                    <input id="min-price" name="min_price" inputmode="decimal" class=input_class
-                        value=params.min_price.clone().unwrap_or_default()
-                        aria-invalid=min_error.is_some().then_some("true")
-                        aria-describedby=described_by("min_price", &min_error)/>
-                    {min_error}
-                </div>
-                <div>
-                    <label for="max-price" class="block text-sm font-medium">"Max price"</label>
-                    <input id="max-price" name="max_price" inputmode="decimal" class=input_class
-                        value=params.max_price.clone().unwrap_or_default()
-                        aria-invalid=max_error.is_some().then_some("true")
-                        aria-describedby=described_by("max_price", &max_error)/>
-                    {max_error}
-                </div>
+                <PriceField id="min-price" field="min_price" label="Min price" value=params.min_price.clone() messages=messages("min_price")/>
+                <PriceField id="max-price" field="max_price" label="Max price" value=params.max_price.clone() messages=messages("max_price")/>
             </div>
             <label class="flex items-center gap-2 text-sm">
                 <input type="checkbox" name="in_stock" value="true" checked=params.in_stock_only()
@@ -129,19 +104,49 @@ fn Filters(params: ListingParams, path: String, sort: Sort, errors: QueryErrors)
             </label>
             <div>
                 <label for="sort" class="block text-sm font-medium">"Sort by"</label>
-                <select id="sort" name="sort" class=input_class aria-describedby=described_by("sort", &sort_error)>
+                <select id="sort" name="sort" class=INPUT_CLASS aria-describedby=sort_messages.is_some().then_some("sort-error")>
                     {sorts.map(|option| view! {
                         <option value=option.as_str() selected=option == sort>{option.label()}</option>
                     }).collect_view()}
                 </select>
-                {sort_error}
+                <FieldError field="sort" messages=sort_messages/>
             </div>
-            {page_error}
+            <FieldError field="page" messages=messages("page")/>
             <button type="submit" class="w-full rounded-button bg-brand px-4 py-2 text-sm font-semibold text-white hover:bg-brand-dark">
                 "Apply filters"
             </button>
         </form>
     }
+}
+
+/// A price input in currency units, with its error message when it has one.
+#[component]
+fn PriceField(
+    id: &'static str,
+    field: &'static str,
+    label: &'static str,
+    value: Option<String>,
+    messages: Option<Vec<String>>,
+) -> impl IntoView {
+    let invalid = messages.is_some();
+    view! {
+        <div>
+            <label for=id class="block text-sm font-medium">{label}</label>
+            <input id=id name=field inputmode="decimal" class=INPUT_CLASS value=value.unwrap_or_default()
+                aria-invalid=invalid.then_some("true")
+                aria-describedby=invalid.then(|| format!("{field}-error"))/>
+            <FieldError field messages/>
+        </div>
+    }
+}
+
+/// The problems with one field, under it; its id is what the field's
+/// `aria-describedby` names.
+#[component]
+fn FieldError(field: &'static str, messages: Option<Vec<String>>) -> impl IntoView {
+    messages.map(|messages| {
+        view! { <p id=format!("{field}-error") class="mt-1 text-sm text-danger">{messages.join(" ")}</p> }
+    })
 }
 
 #[component]

@@ -3,12 +3,12 @@
 //! with JavaScript off and a chosen variant can be shared.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::not_found::NotFound;
 use crate::{
     app::{
-        components::{breadcrumb::Breadcrumb, error_view::ErrorView, price::Price},
+        components::{breadcrumb::Breadcrumb, error_view::ErrorView, price::Price, product_card::placeholder_style},
         seo::{self, JsonLd, PageMeta},
     },
     model::{ProductDetail, catalog::Variant, product_query::encode, variant_choice},
@@ -17,16 +17,12 @@ use crate::{
 #[server]
 pub async fn get_product(slug: String) -> Result<Option<ProductDetail>, ServerFnError> {
     let state = expect_context::<crate::server::state::AppState>();
-    state.catalog.product(&slug).await.map_err(|error| {
-        tracing::error!(%error, "loading a product failed");
-        ServerFnError::new("The catalog is unavailable right now.")
-    })
+    state.catalog.product(&slug).await.map_err(super::catalog_unavailable("a product"))
 }
 
 #[component]
 pub fn ProductPage() -> impl IntoView {
-    let route = use_params_map();
-    let slug = Memo::new(move |_| route.with(|p| p.get("slug").unwrap_or_default()));
+    let slug = super::use_slug();
     let product = Resource::new(move || slug.get(), get_product);
     view! {
         <Suspense fallback=|| view! { <p class="py-12 text-center text-muted">"Loading product…"</p> }>
@@ -185,8 +181,7 @@ fn Gallery(product: ProductDetail) -> impl IntoView {
     let (current, set_current) = signal(0usize);
     let images = product.images.clone();
     if images.is_empty() {
-        let hue = (product.id * 47) % 360;
-        let style = format!("background: linear-gradient(135deg, hsl({hue} 70% 92%), hsl({hue} 60% 80%));");
+        let style = placeholder_style(product.id);
         let initial = product.name.chars().next().unwrap_or('?').to_string();
         return view! {
             <div class="flex aspect-square w-full items-center justify-center rounded-card text-8xl font-semibold text-ink/40"
