@@ -4,6 +4,10 @@
 
 use std::{fmt, str::FromStr};
 
+pub mod addresses;
+pub mod admin;
+pub mod audit;
+pub mod password;
 pub mod tokens;
 
 use std::sync::LazyLock;
@@ -16,6 +20,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, PgPool};
 
 pub const MIN_PASSWORD_LEN: usize = 8;
+/// Long enough for any passphrase, short enough that hashing stays cheap.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -38,6 +44,11 @@ impl Role {
     /// Staff pages and the catalog management API.
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Staff | Role::Admin)
+    }
+
+    /// Users and roles.
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
     }
 }
 
@@ -92,6 +103,9 @@ impl Email {
 pub enum AccountError {
     #[error("{field} {message}")]
     Invalid { field: &'static str, message: String },
+    /// Several fields at once (an address form).
+    #[error("invalid fields: {0:?}")]
+    InvalidFields(std::collections::BTreeMap<&'static str, String>),
     #[error("an account with this e-mail already exists")]
     EmailTaken,
     /// Same answer for an unknown e-mail and a wrong password.
@@ -99,6 +113,14 @@ pub enum AccountError {
     InvalidCredentials,
     #[error("the token is invalid, expired or revoked")]
     InvalidToken,
+    /// The current password given to confirm a change is wrong.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("no such account or address")]
+    NotFound,
+    /// A change the rules forbid, such as an admin demoting themself.
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error(transparent)]
@@ -152,28 +174,48 @@ pub async fn find_active(db: impl PgExecutor<'_>, id: i64) -> Result<Option<User
     Ok(row.map(UserRow::into_user))
 }
 
-/// Checks an e-mail and password. An unknown e-mail costs the same argon2
-/// work as a wrong password and gets the same error, so neither the answer
-/// nor its timing tells whether an account exists.
-pub async fn authenticate(pool: &PgPool, email: &str, password: &str) -> Result<User, AccountError> {
+/// Checks an e-mail and password and records the outcome in the audit
+/// trail. An unknown e-mail costs the same argon2 work as a wrong password
+/// and gets the same error, so neither the answer nor its timing tells
+/// whether an account exists.
+pub async fn sign_in(pool: &PgPool, email: &str, password: &str, ip: Option<&str>) -> Result<User, AccountError> {
+    match authenticate(pool, email, password).await {
+        Ok(user) => {
+            audit::record(pool, audit::Event::SignedIn { user_id: user.id }, ip).await?;
+            Ok(user)
+        }
+        Err(AccountError::InvalidCredentials) => {
+            audit::record(pool, audit::Event::SignInFailed { email: email.trim() }, ip).await?;
+            Err(AccountError::InvalidCredentials)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn authenticate(pool: &PgPool, email: &str, password: &str) -> Result<User, AccountError> {
     let row: Option<UserRow> =
         sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1) AND is_active"))
             .bind(email.trim())
             .fetch_optional(pool)
             .await?;
     let hash = row.as_ref().map_or_else(|| DUMMY_HASH.clone(), |r| r.password_hash.clone());
+    let matches = verify_password(hash, password).await?;
+    match row {
+        Some(row) if matches => Ok(row.into_user()),
+        _ => Err(AccountError::InvalidCredentials),
+    }
+}
+
+/// Checks `password` against a PHC hash on the blocking pool.
+pub(crate) async fn verify_password(hash: String, password: &str) -> Result<bool, AccountError> {
     let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
-    .map_err(|e| AccountError::Hashing(e.to_string()))?;
-    match row {
-        Some(row) if matches => Ok(row.into_user()),
-        _ => Err(AccountError::InvalidCredentials),
-    }
+    .map_err(|e| AccountError::Hashing(e.to_string()))
 }
 
 /// A real argon2id hash of a random password, verified against when the
@@ -190,19 +232,41 @@ pub struct NewUser<'a> {
     pub role: Role,
 }
 
-/// Creates an account.
-pub async fn register(pool: &PgPool, new_user: NewUser<'_>) -> Result<User, AccountError> {
+/// Creates a customer's account and records it in the audit trail.
+pub async fn register(pool: &PgPool, new_user: NewUser<'_>, ip: Option<&str>) -> Result<User, AccountError> {
     let id = create_user(pool, new_user).await?;
-    find_active(pool, id).await?.ok_or(AccountError::InvalidCredentials)
+    audit::record(pool, audit::Event::Registered { user_id: id }, ip).await?;
+    find_active(pool, id).await?.ok_or(AccountError::NotFound)
+}
+
+/// Renames the user; the only profile field besides the e-mail, which is
+/// the sign-in name and stays fixed.
+pub async fn update_name(pool: &PgPool, user_id: i64, name: &str) -> Result<User, AccountError> {
+    let name = validate_name(name)?;
+    sqlx::query("UPDATE users SET name = $2, updated_at = now() WHERE id = $1 AND is_active")
+        .bind(user_id)
+        .bind(name)
+        .execute(pool)
+        .await?;
+    find_active(pool, user_id).await?.ok_or(AccountError::NotFound)
+}
+
+fn validate_name(name: &str) -> Result<&str, AccountError> {
+    let name = name.trim();
+    let invalid = |message: &str| AccountError::Invalid { field: "name", message: message.to_owned() };
+    if name.is_empty() {
+        return Err(invalid("must not be empty"));
+    }
+    if name.chars().count() > 200 {
+        return Err(invalid("must be at most 200 characters"));
+    }
+    Ok(name)
 }
 
 /// Creates an account and returns its id.
 pub async fn create_user(pool: &PgPool, new_user: NewUser<'_>) -> Result<i64, AccountError> {
     let email = Email::parse(new_user.email)?;
-    let name = new_user.name.trim();
-    if name.is_empty() {
-        return Err(AccountError::Invalid { field: "name", message: "must not be empty".into() });
-    }
+    let name = validate_name(new_user.name)?;
     let password_hash = hash_password(new_user.password).await?;
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4)
@@ -244,6 +308,12 @@ pub async fn hash_password(password: &str) -> Result<String, AccountError> {
         return Err(AccountError::Invalid {
             field: "password",
             message: format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        });
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AccountError::Invalid {
+            field: "password",
+            message: format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
         });
     }
     let password = password.to_owned();

@@ -22,9 +22,19 @@ fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// A refresh token and the family it belongs to (carried in the access
+/// token as `fam`, so a password change can spare the caller's family).
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub token: String,
+    pub family: String,
+}
+
 /// Starts a new family for `user_id` and returns its first token.
-pub async fn issue(pool: &PgPool, user_id: i64) -> Result<String, AccountError> {
-    insert(pool, user_id, &random_hex(16)).await
+pub async fn issue(pool: &PgPool, user_id: i64) -> Result<Issued, AccountError> {
+    let family = random_hex(16);
+    let token = insert(pool, user_id, &family).await?;
+    Ok(Issued { token, family })
 }
 
 async fn insert(pool: &PgPool, user_id: i64, family: &str) -> Result<String, AccountError> {
@@ -49,7 +59,7 @@ struct StoredToken {
 }
 
 /// Spends `token` and returns its user and the next token of the family.
-pub async fn rotate(pool: &PgPool, token: &str) -> Result<(User, String), AccountError> {
+pub async fn rotate(pool: &PgPool, token: &str) -> Result<(User, Issued), AccountError> {
     let mut tx = pool.begin().await?;
     // The row lock makes two concurrent refreshes with one token take turns:
     // the second sees `used_at` and is treated as reuse.
@@ -79,7 +89,7 @@ pub async fn rotate(pool: &PgPool, token: &str) -> Result<(User, String), Accoun
     let user = super::find_active(&mut *tx, stored.user_id).await?.ok_or(AccountError::InvalidToken)?;
     tx.commit().await?;
     let next = insert(pool, user.id, &stored.family).await?;
-    Ok((user, next))
+    Ok((user, Issued { token: next, family: stored.family }))
 }
 
 /// Revokes the family `token` belongs to, if it belongs to `user_id`.
@@ -101,5 +111,18 @@ async fn revoke_family_in(tx: &mut sqlx::PgConnection, family: &str) -> Result<(
         .bind(family)
         .execute(tx)
         .await?;
+    Ok(())
+}
+
+/// Revokes every refresh-token family of `user_id`, except `keep`.
+pub async fn revoke_all_in(tx: &mut sqlx::PgConnection, user_id: i64, keep: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now()
+         WHERE user_id = $1 AND revoked_at IS NULL AND family IS DISTINCT FROM $2",
+    )
+    .bind(user_id)
+    .bind(keep)
+    .execute(tx)
+    .await?;
     Ok(())
 }
