@@ -2,7 +2,9 @@
 //! response carries. No database or HTTP code lives here, so the same types
 //! compile to wasm for hydration.
 
+pub mod account;
 pub mod catalog;
+pub mod forms;
 pub mod listing_params;
 pub mod money;
 pub mod pagination;

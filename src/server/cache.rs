@@ -142,6 +142,36 @@ impl Cache {
         Ok(value)
     }
 
+    /// Counts one hit in a fixed window shared by every instance: returns the
+    /// hits so far in the window and the milliseconds until it ends, or
+    /// `None` when Redis is unavailable.
+    pub async fn count_hit(&self, key: &str, window: Duration) -> Option<(u64, u64)> {
+        let key = format!("{}:{key}", self.inner.prefix);
+        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+        let (hits, ttl_ms): (u64, i64) = self
+            .run(|mut conn| async move {
+                redis::pipe()
+                    .atomic()
+                    .incr(&key, 1)
+                    .cmd("PEXPIRE")
+                    .arg(&key)
+                    .arg(window_ms)
+                    .arg("NX")
+                    .ignore()
+                    .pttl(&key)
+                    .query_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Some((hits, u64::try_from(ttl_ms).unwrap_or(window_ms)))
+    }
+
+    /// Forgets a counter (a successful sign-in clears its failures).
+    pub async fn forget(&self, key: &str) {
+        let key = format!("{}:{key}", self.inner.prefix);
+        let _: Option<()> = self.run(|mut conn| async move { conn.del(key).await }).await;
+    }
+
     /// `Ok` when Redis answers a PING now. Probing here lets `/health`
     /// notice a recovered Redis even when no request has used the cache.
     pub async fn status(&self) -> CacheStatus {

@@ -25,6 +25,8 @@ pub struct Config {
     /// Absolute origin shoppers reach the store at (`NEXUS_PUBLIC_URL`), for
     /// canonical links, OpenGraph tags and the sitemap. No trailing slash.
     pub public_url: String,
+    /// Limits on sign-in, registration and refresh (`NEXUS_RATE_LIMITS`).
+    pub rate_limits: crate::server::rate_limit::RateLimits,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +75,12 @@ impl ConfigError {
 const MIN_SECRET_LEN: usize = 32;
 
 impl Config {
+    /// Cookies carry `Secure` everywhere except local development over
+    /// plain HTTP.
+    pub fn secure_cookies(&self) -> bool {
+        self.environment == Environment::Production || self.public_url.starts_with("https://")
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -189,6 +197,18 @@ impl Config {
             ));
         }
 
+        let rate_limits = match get("NEXUS_RATE_LIMITS").as_deref() {
+            None | Some("on") => crate::server::rate_limit::RateLimits::default(),
+            Some("off") => crate::server::rate_limit::RateLimits { enabled: false, ..Default::default() },
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "NEXUS_RATE_LIMITS",
+                    format!("is `{other}`"),
+                    "set it to `on` (the default) or `off` (load tests only)",
+                ));
+            }
+        };
+
         Ok(Self {
             database_url,
             redis_url,
@@ -203,6 +223,7 @@ impl Config {
             request_timeout: Duration::from_secs(timeout_secs),
             log_format,
             public_url,
+            rate_limits,
         })
     }
 }

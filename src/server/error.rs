@@ -21,6 +21,11 @@ pub enum AppError {
     Unauthorized(String),
     #[error("forbidden")]
     Forbidden,
+    /// A 403 with a reason the client can act on.
+    #[error("forbidden: {0}")]
+    Denied(String),
+    #[error("too many requests")]
+    TooManyRequests(crate::server::rate_limit::RetryAfter),
     #[error("not found")]
     NotFound,
     #[error("validation failed")]
@@ -49,7 +54,8 @@ impl AppError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Denied(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -99,7 +105,14 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let problem = match self {
-            Self::BadRequest(detail) | Self::Conflict(detail) => Problem::new(status, detail),
+            Self::BadRequest(detail) | Self::Conflict(detail) | Self::Denied(detail) => Problem::new(status, detail),
+            Self::TooManyRequests(retry_after) => {
+                let seconds = retry_after.seconds();
+                let mut response =
+                    Problem::new(status, format!("Too many attempts. Try again in {seconds} seconds.")).into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                return response;
+            }
             Self::Unauthorized(detail) => {
                 let mut response = Problem::new(status, detail).into_response();
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -137,6 +150,12 @@ impl From<crate::domain::accounts::AccountError> for AppError {
             AccountError::EmailTaken => AppError::Conflict("An account with this e-mail already exists.".into()),
             AccountError::InvalidCredentials => AppError::Unauthorized("Wrong e-mail or password.".into()),
             AccountError::InvalidToken => AppError::Unauthorized("The token is invalid, expired or revoked.".into()),
+            AccountError::InvalidFields(fields) => AppError::Validation(
+                fields.into_iter().map(|(field, message)| (field.to_owned(), vec![message])).collect(),
+            ),
+            AccountError::WrongPassword => AppError::Denied("The current password is wrong.".into()),
+            AccountError::NotFound => AppError::NotFound,
+            AccountError::NotAllowed(message) => AppError::Conflict(message),
             AccountError::Hashing(message) => AppError::Internal(anyhow::anyhow!(message)),
             AccountError::Database(error) => AppError::Database(error),
         }

@@ -29,7 +29,7 @@ use tower_http::{
 use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{api, config::Environment, crawlers, error::Problem, metrics, security, state::AppState};
+use super::{api, auth, config::Environment, crawlers, csrf, error::Problem, metrics, security, state::AppState};
 use crate::app::{App, shell};
 
 /// Hard cap on any request body: the largest upload (a 10 MB image) plus
@@ -51,6 +51,8 @@ pub fn build(state: AppState) -> Router {
 
     let request_timeout = state.config.request_timeout;
     let hsts = state.config.environment == Environment::Production;
+    let sessions = auth::session::layer(state.pool.clone(), state.config.secure_cookies());
+    let trusted_origin = csrf::TrustedOrigin::new(&state.config.public_url);
     let mut router = Router::new()
         .merge(api_routes)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
@@ -66,6 +68,8 @@ pub fn build(state: AppState) -> Router {
     // metrics see every outcome including timeouts, and the request id and
     // span wrap everything so every log line of a request carries its id.
     router
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(trusted_origin, csrf::reject_cross_site))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(CompressionLayer::new())

@@ -15,6 +15,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
     let app = router::build(AppState::new(config, pool.clone(), cache));
 
+    spawn_session_sweeper(pool.clone());
+
     let listener = TcpListener::bind(addr).await.with_context(|| {
         format!(
             "cannot listen on {addr}; another process may be using it, so stop it or set NEXUS_ADDR to a free address"
@@ -52,6 +54,21 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Deletes expired web sessions once an hour, so the table holds only
+/// live ones.
+fn spawn_session_sweeper(pool: sqlx::PgPool) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            match super::auth::session::delete_expired(&pool).await {
+                Ok(deleted) => tracing::debug!(deleted, "expired sessions deleted"),
+                Err(error) => tracing::warn!(%error, "deleting expired sessions failed"),
+            }
+        }
+    });
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -7,7 +7,7 @@ use leptos::config::LeptosOptions;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
-use super::{auth::TokenKeys, cache::Cache, config::Config};
+use super::{auth::TokenKeys, cache::Cache, config::Config, rate_limit::RateLimiter};
 use crate::domain::catalog::CatalogService;
 
 #[derive(Clone)]
@@ -19,6 +19,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub metrics: PrometheusHandle,
     pub tokens: Arc<TokenKeys>,
+    pub rate_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -27,6 +28,7 @@ impl AppState {
         let catalog = CatalogService::new(pool.clone(), cache.clone(), config.currency.clone());
         let tokens = Arc::new(TokenKeys::from_secret(config.secret_key.expose()));
         Self {
+            rate_limiter: RateLimiter::new(cache.clone()),
             tokens,
             config: Arc::new(config),
             pool,

@@ -6,9 +6,9 @@ use utoipa::ToSchema;
 
 use super::json::ApiJson;
 use crate::{
-    domain::accounts::{self, NewUser, Role, User, tokens},
+    domain::accounts::{self, NewUser, Role, User, audit, tokens},
     server::{
-        auth::AuthUser,
+        auth::{AuthUser, ClientIp, Credential, attempts},
         error::{AppError, Problem},
         state::AppState,
     },
@@ -69,9 +69,9 @@ pub struct LogoutRequest {
     refresh_token: Option<String>,
 }
 
-fn pair(state: &AppState, user: &User, refresh_token: String) -> TokenPair {
-    let (access_token, expires_in, _) = state.tokens.issue(user);
-    TokenPair { access_token, refresh_token, token_type: "Bearer", expires_in }
+fn pair(state: &AppState, user: &User, refresh: tokens::Issued) -> TokenPair {
+    let (access_token, expires_in, _) = state.tokens.issue(user, Some(&refresh.family));
+    TokenPair { access_token, refresh_token: refresh.token, token_type: "Bearer", expires_in }
 }
 
 /// Creates a customer account.
@@ -80,15 +80,16 @@ fn pair(state: &AppState, user: &User, refresh_token: String) -> TokenPair {
         (status = 201, description = "Account created", body = Profile),
         (status = 409, description = "The e-mail is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad e-mail or a password under 8 characters", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn register(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<Profile>), AppError> {
     let new_user =
         NewUser { email: &request.email, password: &request.password, name: &request.name, role: Role::Customer };
-    let user = accounts::register(&state.pool, new_user).await?;
-    tracing::info!(user_id = user.id, event = "account.registered", "account registered");
+    let user = attempts::register(&state, &ip, new_user).await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
@@ -97,21 +98,16 @@ pub async fn register(
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
         (status = 401, description = "Wrong e-mail or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts for this address or account; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
-    let user = match accounts::authenticate(&state.pool, &request.email, &request.password).await {
-        Ok(user) => user,
-        Err(error) => {
-            tracing::warn!(event = "auth.login_failed", "failed sign-in");
-            return Err(error.into());
-        }
-    };
-    let refresh_token = tokens::issue(&state.pool, user.id).await?;
-    tracing::info!(user_id = user.id, event = "auth.login", "signed in");
-    Ok(Json(pair(&state, &user, refresh_token)))
+    let user = attempts::sign_in(&state, &ip, &request.email, &request.password).await?;
+    let refresh = tokens::issue(&state.pool, user.id).await?;
+    Ok(Json(pair(&state, &user, refresh)))
 }
 
 /// Spends a refresh token for a new pair. A spent token presented again
@@ -120,11 +116,14 @@ pub async fn login(
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
         (status = 401, description = "Invalid, expired, spent or revoked refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many refreshes from this address; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
+    attempts::allow_refresh(&state, &ip).await?;
     let (user, next) = tokens::rotate(&state.pool, &request.refresh_token).await?;
     Ok(Json(pair(&state, &user, next)))
 }
@@ -139,10 +138,14 @@ pub async fn refresh(
     ))]
 pub async fn logout(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: AuthUser,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, AppError> {
-    accounts::revoke_access_token(&state.pool, &auth.jti, auth.expires_at).await?;
+    let Credential::Bearer { jti, expires_at, .. } = &auth.credential else {
+        return Err(AppError::Unauthorized("Send the access token to revoke as a bearer token.".into()));
+    };
+    accounts::revoke_access_token(&state.pool, jti, *expires_at).await?;
     // The body is optional: empty, or `{"refresh_token": ...}`.
     let request: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutRequest::default()
@@ -152,7 +155,7 @@ pub async fn logout(
     if let Some(token) = request.refresh_token {
         tokens::revoke(&state.pool, auth.user.id, &token).await?;
     }
-    tracing::info!(user_id = auth.user.id, event = "auth.logout", "signed out");
+    audit::record(&state.pool, audit::Event::SignedOut { user_id: auth.user.id }, ip.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

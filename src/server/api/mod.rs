@@ -3,6 +3,8 @@
 //! document is generated from the handlers' annotations, so it cannot drift
 //! from the routes.
 
+mod account;
+mod admin_users;
 mod auth;
 mod catalog_admin;
 mod categories;
@@ -30,7 +32,7 @@ const API_BODY_LIMIT: usize = 1024 * 1024;
     ),
     components(schemas(super::error::Problem)),
     modifiers(&BearerAuth),
-    tags((name = "system"), (name = "auth"), (name = "catalog"), (name = "catalog admin"))
+    tags((name = "system"), (name = "auth"), (name = "account"), (name = "catalog"), (name = "catalog admin"), (name = "admin"))
 )]
 struct ApiDoc;
 
@@ -55,7 +57,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::logout))
-        .routes(routes!(auth::me))
+        .routes(routes!(auth::me, account::update_me))
+        .routes(routes!(account::change_password))
+        .routes(routes!(account::list_addresses, account::create_address))
+        .routes(routes!(account::update_address, account::delete_address))
+        .routes(routes!(admin_users::list_users))
+        .routes(routes!(admin_users::update_user))
         .routes(routes!(products::list_products, catalog_admin::create_product))
         .routes(routes!(products::product_detail, catalog_admin::update_product, catalog_admin::archive_product))
         .routes(routes!(catalog_admin::add_variant))

@@ -24,6 +24,13 @@ pub struct Claims {
     pub exp: i64,
     /// Token id, for revocation on logout.
     pub jti: String,
+    /// Issue time in milliseconds: a password change revokes tokens issued
+    /// before it, and whole seconds cannot order two events in one second.
+    #[serde(default)]
+    pub iat_ms: i64,
+    /// The refresh-token family issued with this token, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -51,9 +58,12 @@ impl TokenKeys {
     }
 
     /// Signs an access token for `user`; returns it with its lifetime in seconds.
-    pub fn issue(&self, user: &User) -> (String, i64, Claims) {
-        let now = Utc::now().timestamp();
+    pub fn issue(&self, user: &User, family: Option<&str>) -> (String, i64, Claims) {
+        let now_ms = Utc::now().timestamp_millis();
+        let now = now_ms.div_euclid(1000);
         let claims = Claims {
+            iat_ms: now_ms,
+            fam: family.map(str::to_owned),
             sub: user.id.to_string(),
             role: user.role.as_str().to_owned(),
             iat: now,
@@ -116,7 +126,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_carry_the_user() {
         let keys = TokenKeys::from_secret(&"s".repeat(32));
-        let (token, lifetime, _) = keys.issue(&user());
+        let (token, lifetime, _) = keys.issue(&user(), None);
         assert_eq!(lifetime, 900);
         let claims = keys.verify(&token).unwrap();
         assert_eq!((claims.sub.as_str(), claims.role.as_str()), ("7", "staff"));
@@ -127,9 +137,9 @@ mod tests {
     fn forged_tampered_and_unsigned_tokens_are_rejected() {
         let keys = TokenKeys::from_secret(&"s".repeat(32));
         let other = TokenKeys::from_secret(&"t".repeat(32));
-        let (token, _, claims) = keys.issue(&user());
+        let (token, _, claims) = keys.issue(&user(), None);
 
-        let (forged, _, _) = other.issue(&user());
+        let (forged, _, _) = other.issue(&user(), None);
         assert_eq!(keys.verify(&forged), Err(TokenError::Invalid), "signed with another key");
 
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
@@ -154,7 +164,7 @@ mod tests {
     #[test]
     fn expired_and_not_yet_valid_tokens_are_rejected() {
         let keys = TokenKeys::from_secret(&"s".repeat(32));
-        let (_, _, claims) = keys.issue(&user());
+        let (_, _, claims) = keys.issue(&user(), None);
         let header = Header { alg: Algorithm::HS256, kid: Some("k1".into()), ..Default::default() };
         let now = Utc::now().timestamp();
         let expired = Claims { exp: now - 60, iat: now - 1000, nbf: now - 1000, ..claims.clone() };

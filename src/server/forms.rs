@@ -1,0 +1,73 @@
+//! Maps the HTTP edge's errors onto the pages' form errors, so a page and
+//! its JSON API twin report the same problem from the same rule.
+
+use crate::{
+    model::forms::{FormError, sentence},
+    server::error::AppError,
+};
+
+/// `labels` names each field the way the form shows it, e.g.
+/// `("email", "Email")`; problems with fields the form lacks become the
+/// form's message.
+pub fn form_error(error: AppError, labels: &[(&str, &str)]) -> FormError {
+    match error {
+        AppError::Validation(fields) => {
+            let mut form = FormError::default();
+            for (field, messages) in fields {
+                let phrase = messages.join(" and ");
+                match labels.iter().find(|(name, _)| *name == field) {
+                    Some((_, label)) => {
+                        form.fields.insert(field, sentence(label, &phrase));
+                    }
+                    None => form.message = Some(sentence(&field, &phrase)),
+                }
+            }
+            form
+        }
+        AppError::Unauthorized(message) | AppError::Conflict(message) | AppError::Denied(message) => {
+            FormError::message(message)
+        }
+        AppError::TooManyRequests(retry_after) => {
+            FormError::message(format!("Too many attempts. Try again in {} seconds.", retry_after.seconds()))
+        }
+        AppError::NotFound => FormError::message("That no longer exists. Reload the page and try again."),
+        AppError::Forbidden => FormError::message("You are not allowed to do this."),
+        other => {
+            // Logged with its cause; the person gets no internals.
+            let status = other.status();
+            tracing::error!(error = %other, %status, "form submission failed");
+            FormError::message("Something went wrong on our side. Please try again.")
+        }
+    }
+}
+
+/// Where to go after signing in: a local path only, so a crafted link
+/// cannot bounce a shopper to another site.
+pub fn safe_next(next: Option<&str>, fallback: &str) -> String {
+    match next.map(str::trim) {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => fallback.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/account"), "/"), "/account");
+        for hostile in ["//evil.example", "https://evil.example", "/\\evil.example", "account"] {
+            assert_eq!(safe_next(Some(hostile), "/"), "/", "{hostile}");
+        }
+        assert_eq!(safe_next(None, "/account"), "/account");
+    }
+
+    #[test]
+    fn field_problems_land_on_their_fields() {
+        let error = AppError::invalid("password", "must be at least 8 characters");
+        let form = form_error(error, &[("password", "Password")]);
+        assert_eq!(form.field_message("password").as_deref(), Some("Password must be at least 8 characters."));
+        assert_eq!(form.message, None);
+    }
+}
