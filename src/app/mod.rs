@@ -14,7 +14,15 @@ use leptos_router::{
 };
 
 use components::{footer::Footer, header::Header};
-use pages::{category::CategoryPage, home::HomePage, not_found::NotFound, product::ProductPage, search::SearchPage};
+use pages::{
+    account::AccountPage,
+    auth::{LoginPage, LogoutPage, RegisterPage},
+    category::CategoryPage,
+    home::HomePage,
+    not_found::NotFound,
+    product::ProductPage,
+    search::SearchPage,
+};
 
 pub const STORE_NAME: &str = "Nexus";
 
@@ -76,6 +84,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/c/:slug") view=CategoryPage ssr=SsrMode::Async/>
                         <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                         <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async/>
+                        <Route path=path!("/login") view=LoginPage/>
+                        <Route path=path!("/register") view=RegisterPage/>
+                        <Route path=path!("/logout") view=LogoutPage/>
+                        // Async: a visitor who is not signed in is redirected before any HTML.
+                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <Footer/>

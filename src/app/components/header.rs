@@ -1,6 +1,12 @@
 use leptos::prelude::*;
 
-use crate::{app::STORE_NAME, model::CategorySummary};
+use crate::{
+    app::{
+        STORE_NAME,
+        pages::auth::{SignOutButton, current_viewer},
+    },
+    model::CategorySummary,
+};
 
 /// All departments, for the category menu.
 #[server]
@@ -18,6 +24,7 @@ pub async fn get_department_menu() -> Result<Vec<CategorySummary>, ServerFnError
 pub fn Header() -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     let departments = OnceResource::new(get_department_menu());
+    let viewer = OnceResource::new(current_viewer());
     view! {
         <header class="sticky top-0 z-40 border-b border-line bg-white/95 backdrop-blur">
             <div class="mx-auto flex max-w-7xl flex-wrap items-center gap-3 px-4 py-3 sm:flex-nowrap sm:gap-6 sm:px-6 lg:px-8">
@@ -47,7 +54,17 @@ pub fn Header() -> impl IntoView {
                 </form>
                 <nav aria-label="Account" class="ml-auto flex items-center gap-4 text-sm font-medium sm:ml-0">
                     <a href="/cart" class="hover:text-brand">"Cart (0)"</a>
-                    <a href="/login" class="hover:text-brand">"Sign in"</a>
+                    <Suspense fallback=|| view! { <a href="/login" class="hover:text-brand">"Sign in"</a> }>
+                        {move || Suspend::new(async move {
+                            match viewer.await {
+                                Ok(Some(viewer)) => view! {
+                                    <a href="/account" class="hover:text-brand" title=format!("Signed in as {}", viewer.name)>"Account"</a>
+                                    <SignOutButton class="hover:text-brand"/>
+                                }.into_any(),
+                                _ => view! { <a href="/login" class="hover:text-brand">"Sign in"</a> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
                 </nav>
             </div>
             <nav

@@ -8,7 +8,10 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    app::components::product_card::ProductCard,
+    app::components::{
+        form::{FieldError, INPUT_CLASS},
+        product_card::ProductCard,
+    },
     model::{ListingParams, ProductList, Sort, product_query::QueryErrors},
 };
 
@@ -82,8 +85,6 @@ pub fn ListingView(listing: Listing, path: String) -> impl IntoView {
     }
 }
 
-const INPUT_CLASS: &str = "mt-1 w-full rounded-button border border-line bg-white px-3 py-2 text-sm focus:border-brand focus:outline-none focus:ring-2 focus:ring-brand/30";
-
 #[component]
 fn Filters(params: ListingParams, path: String, sort: Sort, errors: QueryErrors) -> impl IntoView {
     let searching = params.q.is_some();
@@ -138,15 +139,6 @@ fn PriceField(
             <FieldError field messages/>
         </div>
     }
-}
-
-/// The problems with one field, under it; its id is what the field's
-/// `aria-describedby` names.
-#[component]
-fn FieldError(field: &'static str, messages: Option<Vec<String>>) -> impl IntoView {
-    messages.map(|messages| {
-        view! { <p id=format!("{field}-error") class="mt-1 text-sm text-danger">{messages.join(" ")}</p> }
-    })
 }
 
 #[component]

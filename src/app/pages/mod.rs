@@ -1,5 +1,7 @@
 //! One module per route group; each page's server functions live beside it.
 
+pub mod account;
+pub mod auth;
 pub mod category;
 pub mod home;
 pub mod listing;

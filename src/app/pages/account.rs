@@ -1,0 +1,294 @@
+//! `/account`: profile, password and saved addresses. Each section is its
+//! own plain-POST form (see `auth.rs` for how errors come back), so the page
+//! works with JavaScript off and a failed form keeps what was typed.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::{Meta, Title};
+use leptos_router::{components::Redirect, hooks::use_query_map};
+
+use super::auth::{SignOutButton, last_error};
+use crate::{
+    app::components::form::{FormAlert, PRIMARY_BUTTON_CLASS, TextField},
+    model::{
+        account::{AccountOverview, Address},
+        forms::FormError,
+    },
+};
+
+#[cfg(feature = "ssr")]
+mod server {
+    use crate::{
+        model::forms::FormError,
+        server::{auth::AuthUser, forms, state::AppState},
+    };
+
+    /// The signed-in user, or a redirect to the sign-in page.
+    pub async fn signed_in(state: &AppState) -> Result<AuthUser, FormError> {
+        match super::super::auth::viewer(state).await {
+            Some(auth) => Ok(auth),
+            None => {
+                leptos_axum::redirect("/login?next=/account");
+                Err(FormError::message("Please sign in again."))
+            }
+        }
+    }
+
+    pub fn saved() {
+        leptos_axum::redirect("/account?saved=1");
+    }
+
+    pub fn to_form(error: impl Into<crate::server::error::AppError>, labels: &[(&str, &str)]) -> FormError {
+        forms::form_error(error.into(), labels)
+    }
+}
+
+/// The page's data, or `None` when nobody is signed in.
+#[server]
+pub async fn load_account() -> Result<Option<AccountOverview>, ServerFnError> {
+    use crate::domain::accounts::addresses;
+    let state = super::auth::state();
+    let Some(auth) = super::auth::viewer(&state).await else {
+        return Ok(None);
+    };
+    let addresses = addresses::list(&state.pool, auth.user.id).await.map_err(|error| {
+        tracing::error!(%error, "loading addresses failed");
+        ServerFnError::new("Your account is unavailable right now.")
+    })?;
+    Ok(Some(AccountOverview {
+        name: auth.user.name,
+        email: auth.user.email,
+        role: auth.user.role.to_string(),
+        member_since: auth.user.created_at.format("%B %Y").to_string(),
+        addresses,
+    }))
+}
+
+#[server]
+pub async fn update_profile(name: String) -> Result<(), FormError> {
+    use crate::domain::accounts;
+    let state = super::auth::state();
+    let auth = server::signed_in(&state).await?;
+    accounts::update_name(&state.pool, auth.user.id, &name)
+        .await
+        .map_err(|error| server::to_form(error, &[("name", "Name")]).keeping([("name", name.as_str())]))?;
+    server::saved();
+    Ok(())
+}
+
+#[server]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), FormError> {
+    use crate::{domain::accounts::password, server::error::AppError};
+    let state = super::auth::state();
+    let auth = server::signed_in(&state).await?;
+    let ip = super::auth::client_ip().await;
+    let changed_at = password::change_password(
+        &state.pool,
+        auth.user.id,
+        &current_password,
+        &new_password,
+        password::Keep::default(),
+        ip.as_deref(),
+    )
+    .await
+    .map_err(|error| match AppError::from(error) {
+        AppError::Denied(message) => FormError::field("current_password", message),
+        // The domain calls the new password just `password`.
+        AppError::Validation(mut fields) => {
+            if let Some(messages) = fields.remove("password") {
+                fields.insert("new_password".into(), messages);
+            }
+            server::to_form(AppError::Validation(fields), &[("new_password", "New password")])
+        }
+        other => server::to_form(other, &[]),
+    })?;
+    // This session signed in again just now; every other one has ended.
+    let session = super::auth::session().await?;
+    crate::server::auth::session::stamp(&session, auth.user.id, changed_at)
+        .await
+        .map_err(super::auth::session_failed)?;
+    server::saved();
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+const ADDRESS_LABELS: &[(&str, &str)] = &[
+    ("full_name", "Full name"),
+    ("line1", "Address line 1"),
+    ("line2", "Address line 2"),
+    ("city", "City"),
+    ("postal_code", "Postal code"),
+    ("country", "Country"),
+    ("phone", "Phone"),
+];
+
+#[server]
+pub async fn add_address(
+    full_name: String,
+    line1: String,
+    line2: Option<String>,
+    city: String,
+    postal_code: String,
+    country: String,
+    phone: Option<String>,
+) -> Result<(), FormError> {
+    use crate::domain::accounts::addresses::{self, AddressInput};
+    let state = super::auth::state();
+    let auth = server::signed_in(&state).await?;
+    let typed = [
+        ("full_name", full_name.clone()),
+        ("line1", line1.clone()),
+        ("line2", line2.clone().unwrap_or_default()),
+        ("city", city.clone()),
+        ("postal_code", postal_code.clone()),
+        ("country", country.clone()),
+        ("phone", phone.clone().unwrap_or_default()),
+    ];
+    let input = AddressInput { full_name, line1, line2, city, postal_code, country, phone };
+    addresses::create(&state.pool, auth.user.id, input).await.map_err(|error| {
+        server::to_form(error, ADDRESS_LABELS).keeping(typed.iter().map(|(field, value)| (*field, value.as_str())))
+    })?;
+    server::saved();
+    Ok(())
+}
+
+#[server]
+pub async fn remove_address(id: i64) -> Result<(), FormError> {
+    use crate::domain::accounts::addresses;
+    let state = super::auth::state();
+    let auth = server::signed_in(&state).await?;
+    addresses::delete(&state.pool, auth.user.id, id).await.map_err(|error| server::to_form(error, &[]))?;
+    server::saved();
+    Ok(())
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let overview = Resource::new_blocking(|| (), |_| load_account());
+    view! {
+        <Title text="Your account"/>
+        <Meta name="robots" content="noindex"/>
+        <Suspense fallback=|| view! { <p class="text-muted">"Loading your account…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(Some(account)) => view! { <Account account/> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/login?next=/account"/> }.into_any(),
+                    Err(error) => view! { <p role="alert" class="text-danger">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+const SECTION_CLASS: &str = "rounded-card border border-line bg-white p-6";
+
+#[component]
+fn Account(account: AccountOverview) -> impl IntoView {
+    let saved = use_query_map().with_untracked(|query| query.get("saved").is_some());
+    let profile_error = last_error(ServerAction::<UpdateProfile>::new());
+    let password_error = last_error(ServerAction::<ChangePassword>::new());
+    let address_error = last_error(ServerAction::<AddAddress>::new());
+    let remove_error = last_error(ServerAction::<RemoveAddress>::new());
+    let name = profile_error.as_ref().and_then(|e| e.value("name")).unwrap_or(account.name.clone());
+    let field = |error: &Option<FormError>, name: &str| error.as_ref().and_then(|e| e.field_message(name));
+    view! {
+        <div class="mx-auto max-w-3xl space-y-6">
+            <div class="flex flex-wrap items-center justify-between gap-4">
+                <div>
+                    <h1 class="text-2xl font-bold">"Your account"</h1>
+                    <p class="text-sm text-muted">{format!("{} · member since {}", account.email, account.member_since)}</p>
+                </div>
+                <SignOutButton class="rounded-button border border-line px-4 py-2 text-sm font-medium hover:bg-surface"/>
+            </div>
+            {saved.then(|| view! { <p role="status" class="rounded-button bg-green-50 px-3 py-2 text-sm text-green-800">"Saved."</p> })}
+
+            <section class=SECTION_CLASS aria-labelledby="profile-heading">
+                <h2 id="profile-heading" class="mb-4 text-lg font-semibold">"Profile"</h2>
+                <form method="post" action=UpdateProfile::url() class="space-y-4" novalidate>
+                    <FormAlert error=profile_error.clone().filter(|e| e.message.is_some())/>
+                    <TextField form_id="profile" name="name" label="Name" autocomplete="name" value=name
+                        error=field(&profile_error, "name")/>
+                    <button type="submit" class=PRIMARY_BUTTON_CLASS>"Save"</button>
+                </form>
+            </section>
+
+            <section class=SECTION_CLASS aria-labelledby="password-heading">
+                <h2 id="password-heading" class="mb-4 text-lg font-semibold">"Change password"</h2>
+                <form method="post" action=ChangePassword::url() class="space-y-4" novalidate>
+                    <FormAlert error=password_error.clone().filter(|e| e.message.is_some())/>
+                    <TextField form_id="password" name="current_password" label="Current password" kind="password"
+                        autocomplete="current-password" error=field(&password_error, "current_password")/>
+                    <TextField form_id="password" name="new_password" label="New password" kind="password"
+                        autocomplete="new-password" error=field(&password_error, "new_password")/>
+                    <p class="text-xs text-muted">"At least 8 characters. You stay signed in here; other devices are signed out."</p>
+                    <button type="submit" class=PRIMARY_BUTTON_CLASS>"Change password"</button>
+                </form>
+            </section>
+
+            <section class=SECTION_CLASS aria-labelledby="addresses-heading">
+                <h2 id="addresses-heading" class="mb-4 text-lg font-semibold">"Addresses"</h2>
+                <FormAlert error=remove_error/>
+                {if account.addresses.is_empty() {
+                    view! { <p class="text-sm text-muted">"No saved addresses yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="mb-6 grid gap-3 sm:grid-cols-2">
+                            {account.addresses.into_iter().map(|address| view! { <SavedAddress address/> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                <AddressForm error=address_error/>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn SavedAddress(address: Address) -> impl IntoView {
+    let label = format!("Remove address of {} in {}", address.full_name, address.city);
+    view! {
+        <li class="flex items-start justify-between gap-3 rounded-button border border-line p-3 text-sm">
+            <address class="not-italic">
+                <span class="font-medium">{address.full_name}</span><br/>
+                {address.line1}<br/>
+                {address.line2.map(|line| view! { {line}<br/> })}
+                {format!("{} {}", address.postal_code, address.city)}<br/>
+                {address.country}
+                {address.phone.map(|phone| view! { <br/>{phone} })}
+            </address>
+            <form method="post" action=RemoveAddress::url()>
+                <input type="hidden" name="id" value=address.id/>
+                <button type="submit" aria-label=label class="text-sm font-medium text-danger hover:underline">"Remove"</button>
+            </form>
+        </li>
+    }
+}
+
+#[component]
+fn AddressForm(error: Option<FormError>) -> impl IntoView {
+    let value = |name: &str| error.as_ref().and_then(|e| e.value(name)).unwrap_or_default();
+    let field = |name: &str| error.as_ref().and_then(|e| e.field_message(name));
+    view! {
+        <form method="post" action=AddAddress::url() class="space-y-4" novalidate>
+            <h3 class="font-medium">"Add an address"</h3>
+            <FormAlert error=error.clone().filter(|e| e.message.is_some())/>
+            <TextField form_id="address" name="full_name" label="Full name" autocomplete="name"
+                value=value("full_name") error=field("full_name")/>
+            <TextField form_id="address" name="line1" label="Address line 1" autocomplete="address-line1"
+                value=value("line1") error=field("line1")/>
+            <TextField form_id="address" name="line2" label="Address line 2" autocomplete="address-line2" required=false
+                value=value("line2") error=field("line2")/>
+            <div class="grid gap-4 sm:grid-cols-2">
+                <TextField form_id="address" name="city" label="City" autocomplete="address-level2"
+                    value=value("city") error=field("city")/>
+                <TextField form_id="address" name="postal_code" label="Postal code" autocomplete="postal-code"
+                    value=value("postal_code") error=field("postal_code")/>
+                <TextField form_id="address" name="country" label="Country" autocomplete="country"
+                    value=value("country") error=field("country")/>
+                <TextField form_id="address" name="phone" label="Phone" kind="tel" autocomplete="tel" required=false
+                    value=value("phone") error=field("phone")/>
+            </div>
+            <p class="text-xs text-muted">"Country as a two-letter code, such as US, GB or DE."</p>
+            <button type="submit" class=PRIMARY_BUTTON_CLASS>"Save address"</button>
+        </form>
+    }
+}

@@ -1,0 +1,213 @@
+//! Sign up, sign in and sign out. The forms are plain POSTs to their server
+//! functions, so they work the same with JavaScript off: on success the
+//! server redirects; on failure it redirects back with the error (messages
+//! by field and the typed values, never the password) in the URL, which
+//! `ServerAction::value` reads on the next render.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    app::components::form::{FormAlert, PRIMARY_BUTTON_CLASS, TextField},
+    model::{account::Viewer, forms::FormError},
+};
+
+#[cfg(feature = "ssr")]
+mod server {
+    use tower_sessions::Session;
+
+    use crate::{
+        model::forms::FormError,
+        server::{
+            auth::{AuthUser, ClientIp},
+            state::AppState,
+        },
+    };
+
+    pub fn state() -> AppState {
+        leptos::prelude::expect_context::<AppState>()
+    }
+
+    pub async fn session() -> Result<Session, FormError> {
+        leptos_axum::extract::<Session>().await.map_err(|error| {
+            tracing::error!(?error, "no session layer");
+            FormError::message("Sessions are unavailable right now. Please try again.")
+        })
+    }
+
+    pub async fn client_ip() -> ClientIp {
+        leptos_axum::extract::<ClientIp>().await.unwrap_or(ClientIp(None))
+    }
+
+    /// The signed-in visitor, if any.
+    pub async fn viewer(state: &AppState) -> Option<AuthUser> {
+        leptos_axum::extract_with_state::<Option<AuthUser>, AppState>(state).await.ok().flatten()
+    }
+
+    pub fn session_failed(error: impl std::fmt::Display) -> FormError {
+        tracing::error!(%error, "storing the session failed");
+        FormError::message("Signing in failed on our side. Please try again.")
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) use server::{client_ip, session, session_failed, state, viewer};
+
+/// Who is signed in, for the header; `None` for visitors.
+#[server]
+pub async fn current_viewer() -> Result<Option<Viewer>, ServerFnError> {
+    let state = state();
+    Ok(viewer(&state).await.map(|auth| Viewer { name: auth.user.name, is_staff: auth.user.role.is_staff() }))
+}
+
+#[cfg(feature = "ssr")]
+const SIGN_IN_LABELS: &[(&str, &str)] = &[("email", "Email"), ("password", "Password")];
+#[cfg(feature = "ssr")]
+const REGISTER_LABELS: &[(&str, &str)] = &[("name", "Name"), ("email", "Email"), ("password", "Password")];
+
+#[server]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), FormError> {
+    use crate::server::{auth::attempts, forms};
+    let state = state();
+    let (ip, session) = (client_ip().await, session().await?);
+    let user = attempts::sign_in(&state, &ip, &email, &password)
+        .await
+        .map_err(|error| forms::form_error(error, SIGN_IN_LABELS).keeping([("email", email.as_str())]))?;
+    crate::server::auth::session::sign_in(&session, user.id).await.map_err(session_failed)?;
+    leptos_axum::redirect(&forms::safe_next(next.as_deref(), "/account"));
+    Ok(())
+}
+
+#[server]
+pub async fn register(name: String, email: String, password: String) -> Result<(), FormError> {
+    use crate::{
+        domain::accounts::{NewUser, Role},
+        server::{auth::attempts, error::AppError, forms},
+    };
+    let state = state();
+    let (ip, session) = (client_ip().await, session().await?);
+    let new_user = NewUser { email: &email, password: &password, name: &name, role: Role::Customer };
+    let keep = [("name", name.as_str()), ("email", email.as_str())];
+    let user = attempts::register(&state, &ip, new_user).await.map_err(|error| match error {
+        AppError::Conflict(message) => FormError::field("email", message).keeping(keep),
+        other => forms::form_error(other, REGISTER_LABELS).keeping(keep),
+    })?;
+    crate::server::auth::session::sign_in(&session, user.id).await.map_err(session_failed)?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), FormError> {
+    use crate::domain::accounts::audit;
+    let state = state();
+    let ip = client_ip().await;
+    if let Some(auth) = viewer(&state).await {
+        let _ = audit::record(&state.pool, audit::Event::SignedOut { user_id: auth.user.id }, ip.as_deref()).await;
+    }
+    crate::server::auth::session::sign_out(&session().await?).await.map_err(session_failed)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// The error of the last failed submission of `S`'s form, if this render
+/// follows one.
+pub(crate) fn last_error<S>(action: ServerAction<S>) -> Option<FormError>
+where
+    S: ServerFn<Error = FormError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    action.value().get_untracked().and_then(Result::err)
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let error = last_error(action);
+    let next = use_query_map().with_untracked(|query| query.get("next"));
+    let field = |name: &str| error.as_ref().and_then(|e| e.field_message(name));
+    let (email_error, password_error) = (field("email"), field("password"));
+    let email = error.as_ref().and_then(|e| e.value("email")).unwrap_or_default();
+    view! {
+        <Title text="Sign in"/>
+        <Meta name="robots" content="noindex"/>
+        <AuthCard heading="Sign in">
+            <form method="post" action=SignIn::url() class="space-y-4" novalidate>
+                <FormAlert error=error.clone().filter(|e| e.message.is_some())/>
+                {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
+                <TextField form_id="sign-in" name="email" label="Email" kind="email" autocomplete="email"
+                    value=email error=email_error/>
+                <TextField form_id="sign-in" name="password" label="Password" kind="password"
+                    autocomplete="current-password" error=password_error/>
+                <button type="submit" class=format!("w-full {PRIMARY_BUTTON_CLASS}")>"Sign in"</button>
+            </form>
+            <p class="mt-6 text-sm text-muted">
+                "New here? " <a href="/register" class="font-medium text-brand hover:underline">"Create an account"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = ServerAction::<Register>::new();
+    let error = last_error(action);
+    let field = |name: &str| error.as_ref().and_then(|e| e.field_message(name));
+    let value = |name: &str| error.as_ref().and_then(|e| e.value(name)).unwrap_or_default();
+    let (name_error, email_error, password_error) = (field("name"), field("email"), field("password"));
+    let (name, email) = (value("name"), value("email"));
+    view! {
+        <Title text="Create an account"/>
+        <Meta name="robots" content="noindex"/>
+        <AuthCard heading="Create an account">
+            <form method="post" action=Register::url() class="space-y-4" novalidate>
+                <FormAlert error=error.clone().filter(|e| e.message.is_some())/>
+                <TextField form_id="register" name="name" label="Name" autocomplete="name"
+                    value=name error=name_error/>
+                <TextField form_id="register" name="email" label="Email" kind="email" autocomplete="email"
+                    value=email error=email_error/>
+                <TextField form_id="register" name="password" label="Password" kind="password"
+                    autocomplete="new-password" error=password_error/>
+                <p class="text-xs text-muted">"At least 8 characters."</p>
+                <button type="submit" class=format!("w-full {PRIMARY_BUTTON_CLASS}")>"Create account"</button>
+            </form>
+            <p class="mt-6 text-sm text-muted">
+                "Already have an account? " <a href="/login" class="font-medium text-brand hover:underline">"Sign in"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn LogoutPage() -> impl IntoView {
+    view! {
+        <Title text="Sign out"/>
+        <Meta name="robots" content="noindex"/>
+        <AuthCard heading="Sign out">
+            <p class="mb-4 text-sm text-muted">"You will need your password to sign in again on this device."</p>
+            <SignOutButton class=format!("w-full {PRIMARY_BUTTON_CLASS}")/>
+        </AuthCard>
+    }
+}
+
+/// A one-button form; sign-out is a POST so a link on another site cannot
+/// sign anyone out.
+#[component]
+pub fn SignOutButton(#[prop(into)] class: String) -> impl IntoView {
+    view! {
+        <form method="post" action=SignOut::url() class="inline">
+            <button type="submit" class=class>"Sign out"</button>
+        </form>
+    }
+}
+
+#[component]
+fn AuthCard(heading: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="mx-auto max-w-md rounded-card border border-line bg-white p-6 shadow-sm sm:p-8">
+            <h1 class="mb-6 text-2xl font-bold">{heading}</h1>
+            {children()}
+        </div>
+    }
+}
