@@ -143,3 +143,17 @@ pub async fn send_empty(app: &Router, method: &str, path: &str, token: Option<&s
     }
     send(app, request.body(Body::empty()).unwrap()).await
 }
+
+/// The router over a configuration the test adjusts (e.g. rate limits).
+pub async fn app_with(pool: PgPool, adjust: impl FnOnce(&mut Config)) -> Router {
+    let cache = cache_for(&pool, &redis_url()).await;
+    let mut config = config(&redis_url());
+    adjust(&mut config);
+    router::build(AppState::new(config, pool, cache))
+}
+
+/// A user's access token, for a user created with `role`.
+pub async fn token_for(app: &Router, pool: &PgPool, email: &str, role: nexus::domain::accounts::Role) -> String {
+    let (email, password) = create_user(pool, email, role).await;
+    login(app, &email, &password).await.0
+}

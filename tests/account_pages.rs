@@ -1,0 +1,242 @@
+//! The account pages through the real router: forms posted the way a
+//! browser without JavaScript posts them, sessions in cookies.
+
+mod common;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode},
+};
+use common::{TestResponse, create_user, send};
+use leptos::server_fn::ServerFn;
+use nexus::{
+    app::pages::{
+        account::{AddAddress, ChangePassword},
+        auth::{Register, SignIn, SignOut},
+    },
+    domain::accounts::Role,
+};
+use sqlx::PgPool;
+
+/// The origin the test configuration serves (`NEXUS_PUBLIC_URL` default).
+const ORIGIN: &str = "http://127.0.0.1:3000";
+
+fn encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(name, value)| {
+            let value: String = value
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{name}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A browser form post: HTML accepted, same-origin headers, the cookie.
+async fn post_form(
+    app: &Router,
+    path: &str,
+    from: &str,
+    fields: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> TestResponse {
+    post_form_from(app, path, from, fields, cookie, ORIGIN).await
+}
+
+async fn post_form_from(
+    app: &Router,
+    path: &str,
+    from: &str,
+    fields: &[(&str, &str)],
+    cookie: Option<&str>,
+    origin: &str,
+) -> TestResponse {
+    let mut request = Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("origin", origin)
+        .header("referer", format!("{ORIGIN}{from}"));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    send(app, request.body(Body::from(encode(fields))).unwrap()).await
+}
+
+/// A browser page load (browsers always accept HTML, which makes server
+/// redirects real 302s).
+async fn get_page(app: &Router, path: &str, cookie: Option<&str>) -> TestResponse {
+    let mut request = Request::get(path).header("accept", "text/html,application/xhtml+xml");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    send(app, request.body(Body::empty()).unwrap()).await
+}
+
+/// `name=value` of the session cookie a response set.
+fn session_cookie(response: &TestResponse) -> String {
+    let set_cookie = response
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("nexus_session="))
+        .unwrap_or_else(|| panic!("no session cookie in {:?}", response.headers));
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn sign_in(app: &Router, email: &str, password: &str) -> String {
+    let response = post_form(app, SignIn::PATH, "/login", &[("email", email), ("password", password)], None).await;
+    assert_eq!(response.status, StatusCode::FOUND, "{}", response.body);
+    assert_eq!(response.header("location"), "/account");
+    session_cookie(&response)
+}
+
+#[sqlx::test]
+async fn registering_signs_in_with_a_safe_session_cookie(pool: PgPool) {
+    let app = common::app(pool).await;
+    let fields = [("name", "Ann"), ("email", "ann@example.com"), ("password", "long enough")];
+    let response = post_form(&app, Register::PATH, "/register", &fields, None).await;
+    assert_eq!(response.status, StatusCode::FOUND, "{}", response.body);
+    assert_eq!(response.header("location"), "/account");
+    let set_cookie = response.header("set-cookie").to_owned();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{attribute} missing: {set_cookie}");
+    }
+    assert!(!set_cookie.contains("Secure"), "plain-HTTP development keeps the cookie usable");
+
+    let page = get_page(&app, "/account", Some(&session_cookie(&response))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("ann@example.com") && page.body.contains("Sign out"), "{}", page.body);
+}
+
+#[sqlx::test]
+async fn a_failed_form_keeps_what_was_typed_and_says_what_is_wrong(pool: PgPool) {
+    create_user(&pool, "ann@example.com", Role::Customer).await;
+    let app = common::app(pool).await;
+    let fields = [("name", "Ann Again"), ("email", "ann@example.com"), ("password", "short")];
+    let response = post_form(&app, Register::PATH, "/register", &fields, None).await;
+    assert_eq!(response.status, StatusCode::FOUND);
+    let back = response.header("location").to_owned();
+    assert!(back.starts_with(&format!("{ORIGIN}/register?")), "back to the form: {back}");
+    assert!(!back.contains("short"), "the password never travels back");
+
+    let page = get_page(&app, back.trim_start_matches(ORIGIN), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Password must be at least 8 characters."), "{}", page.body);
+    assert!(page.body.contains(r#"value="Ann Again""#), "the name is kept");
+    assert!(page.body.contains(r#"aria-invalid="true""#));
+
+    let wrong =
+        post_form(&app, SignIn::PATH, "/login", &[("email", "ann@example.com"), ("password", "nope nope")], None).await;
+    let page = get_page(&app, wrong.header("location").trim_start_matches(ORIGIN), None).await;
+    assert!(page.body.contains("Wrong e-mail or password."), "{}", page.body);
+    assert!(page.body.contains(r#"value="ann@example.com""#));
+}
+
+#[sqlx::test]
+async fn the_account_page_sends_visitors_to_sign_in(pool: PgPool) {
+    let app = common::app(pool).await;
+    let page = get_page(&app, "/account", None).await;
+    assert!(page.status.is_redirection(), "{}", page.status);
+    assert_eq!(page.header("location"), "/login?next=/account");
+    let page = get_page(&app, "/account", Some("nexus_session=forged-or-expired")).await;
+    assert!(page.status.is_redirection());
+}
+
+#[sqlx::test]
+async fn a_session_survives_an_app_restart_and_sign_out_ends_it(pool: PgPool) {
+    let (email, password) = create_user(&pool, "ann@example.com", Role::Customer).await;
+    let first = common::app(pool.clone()).await;
+    let cookie = sign_in(&first, &email, &password).await;
+    drop(first);
+
+    // A new process: fresh state, same database.
+    let restarted = common::app(pool.clone()).await;
+    assert_eq!(get_page(&restarted, "/account", Some(&cookie)).await.status, StatusCode::OK);
+
+    let out = post_form(&restarted, SignOut::PATH, "/account", &[], Some(&cookie)).await;
+    assert_eq!(out.status, StatusCode::FOUND);
+    assert_eq!(out.header("location"), "/");
+    assert!(get_page(&restarted, "/account", Some(&cookie)).await.status.is_redirection());
+}
+
+#[sqlx::test]
+async fn signing_in_rotates_the_session_id(pool: PgPool) {
+    let (email, password) = create_user(&pool, "ann@example.com", Role::Customer).await;
+    let app = common::app(pool).await;
+    let before = sign_in(&app, &email, &password).await;
+    let fields = [("email", email.as_str()), ("password", password.as_str())];
+    let again = post_form(&app, SignIn::PATH, "/login", &fields, Some(&before)).await;
+    let after = session_cookie(&again);
+    assert_ne!(before, after, "a planted or old id is not kept");
+    assert!(get_page(&app, "/account", Some(&before)).await.status.is_redirection());
+    assert_eq!(get_page(&app, "/account", Some(&after)).await.status, StatusCode::OK);
+}
+
+#[sqlx::test]
+async fn changing_the_password_ends_other_sessions_and_keeps_this_one(pool: PgPool) {
+    let (email, password) = create_user(&pool, "ann@example.com", Role::Customer).await;
+    let app = common::app(pool.clone()).await;
+    let phone = sign_in(&app, &email, &password).await;
+    let laptop = sign_in(&app, &email, &password).await;
+    let (api_access, _) = common::login(&app, &email, &password).await;
+
+    let fields = [("current_password", password.as_str()), ("new_password", "a new secret")];
+    let response = post_form(&app, ChangePassword::PATH, "/account", &fields, Some(&laptop)).await;
+    assert_eq!(response.status, StatusCode::FOUND);
+    assert_eq!(response.header("location"), "/account?saved=1");
+    let laptop = session_cookie(&response);
+
+    assert_eq!(get_page(&app, "/account", Some(&laptop)).await.status, StatusCode::OK);
+    assert!(get_page(&app, "/account", Some(&phone)).await.status.is_redirection());
+    let me = common::send_empty(&app, "GET", "/api/v1/me", Some(&api_access)).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    sign_in(&app, &email, "a new secret").await;
+
+    let wrong = [("current_password", "not it at all"), ("new_password", "another secret")];
+    let response = post_form(&app, ChangePassword::PATH, "/account", &wrong, Some(&laptop)).await;
+    let page = get_page(&app, response.header("location").trim_start_matches(ORIGIN), Some(&laptop)).await;
+    assert!(page.body.contains("The current password is wrong."), "{}", page.body);
+}
+
+#[sqlx::test]
+async fn addresses_are_added_on_the_account_page(pool: PgPool) {
+    let (email, password) = create_user(&pool, "ann@example.com", Role::Customer).await;
+    let app = common::app(pool).await;
+    let cookie = sign_in(&app, &email, &password).await;
+    let fields = [
+        ("full_name", "Ann Lee"),
+        ("line1", "1 Main St"),
+        ("line2", ""),
+        ("city", "Springfield"),
+        ("postal_code", "12345"),
+        ("country", "gb"),
+        ("phone", ""),
+    ];
+    let response = post_form(&app, AddAddress::PATH, "/account", &fields, Some(&cookie)).await;
+    assert_eq!(response.header("location"), "/account?saved=1");
+    let page = get_page(&app, "/account", Some(&cookie)).await;
+    assert!(page.body.contains("Springfield") && page.body.contains("GB"), "{}", page.body);
+    assert!(page.body.contains("Remove address of Ann Lee in Springfield"));
+}
+
+#[sqlx::test]
+async fn a_cross_origin_form_post_is_rejected(pool: PgPool) {
+    let (email, password) = create_user(&pool, "ann@example.com", Role::Customer).await;
+    let app = common::app(pool.clone()).await;
+    let cookie = sign_in(&app, &email, &password).await;
+    let fields = [("current_password", password.as_str()), ("new_password", "attacker's choice")];
+    let response =
+        post_form_from(&app, ChangePassword::PATH, "/account", &fields, Some(&cookie), "https://evil.example").await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert_eq!(response.header("content-type"), "application/problem+json");
+    // Nothing changed: the old password still signs in.
+    sign_in(&app, &email, &password).await;
+}
