@@ -101,6 +101,8 @@ async fn sign_in(app: &Router, email: &str, password: &str) -> String {
 #[sqlx::test]
 async fn registering_signs_in_with_a_safe_session_cookie(pool: PgPool) {
     let app = common::app(pool).await;
+    // An anonymous visit fills the page cache; a signed-in visitor must not get it.
+    assert!(get_page(&app, "/", None).await.body.contains(">Sign in<"));
     let fields = [("name", "Ann"), ("email", "ann@example.com"), ("password", "long enough")];
     let response = post_form(&app, Register::PATH, "/register", &fields, None).await;
     assert_eq!(response.status, StatusCode::FOUND, "{}", response.body);
@@ -111,9 +113,12 @@ async fn registering_signs_in_with_a_safe_session_cookie(pool: PgPool) {
     }
     assert!(!set_cookie.contains("Secure"), "plain-HTTP development keeps the cookie usable");
 
-    let page = get_page(&app, "/account", Some(&session_cookie(&response))).await;
+    let cookie = session_cookie(&response);
+    let page = get_page(&app, "/account", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("ann@example.com") && page.body.contains("Sign out"), "{}", page.body);
+    let home = get_page(&app, "/", Some(&cookie)).await.body;
+    assert!(home.contains(">Account<") && !home.contains(">Sign in<"), "the header knows who is signed in");
 }
 
 #[sqlx::test]

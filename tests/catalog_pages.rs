@@ -184,3 +184,22 @@ async fn the_sitemap_lists_every_listed_product_and_category(pool: PgPool) {
     assert!(robots.body.contains("Sitemap: http://127.0.0.1:3000/sitemap.xml"));
     assert!(robots.body.contains("Disallow: /api/"));
 }
+
+#[sqlx::test]
+async fn cached_pages_are_served_with_a_fresh_nonce_each_time(pool: PgPool) {
+    let app = app_with_catalog(pool).await;
+    let nonce = |response: &common::TestResponse| {
+        let csp = response.header("content-security-policy");
+        csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap().to_owned()
+    };
+    let first = get(&app, "/p/echo-set-4606").await;
+    let second = get(&app, "/p/echo-set-4606").await;
+    assert_eq!((first.status, second.status), (StatusCode::OK, StatusCode::OK));
+    let (a, b) = (nonce(&first), nonce(&second));
+    assert_ne!(a, b, "a nonce is never served twice");
+    assert!(second.body.contains(&b) && !second.body.contains(&a));
+    assert_eq!(first.body.replace(&a, "NONCE"), second.body.replace(&b, "NONCE"), "the same page otherwise");
+    assert!(second.header("content-type").starts_with("text/html"));
+    let metrics = get(&app, "/metrics").await.body;
+    assert!(metrics.contains(r#"nexus_page_cache_requests_total{result="hit"}"#), "{metrics}");
+}

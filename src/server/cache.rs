@@ -131,7 +131,7 @@ impl Cache {
         let Some(version) = self.namespace_version(namespace).await else {
             return load().await;
         };
-        let full_key = format!("{}:{namespace}:v{version}:{key}", self.inner.prefix);
+        let full_key = self.versioned_key(namespace, version, key);
         if let Some(hit) = self.get_json(&full_key).await {
             metrics::counter!("nexus_cache_requests_total", "result" => "hit").increment(1);
             return Ok(hit);
@@ -140,6 +140,12 @@ impl Cache {
         let value = load().await?;
         self.set_json(&full_key, &value, ttl).await;
         Ok(value)
+    }
+
+    /// The full key of `key` under a namespace version (see
+    /// `namespace_version`), for callers that read and write themselves.
+    pub fn versioned_key(&self, namespace: &str, version: u64, key: &str) -> String {
+        format!("{}:{namespace}:v{version}:{key}", self.inner.prefix)
     }
 
     /// Counts one hit in a fixed window shared by every instance: returns the

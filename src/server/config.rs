@@ -155,7 +155,7 @@ impl Config {
                 ));
             }
             // Development without a key: sessions simply do not survive a restart.
-            None => Secret(random_hex(MIN_SECRET_LEN)),
+            None => Secret(crate::domain::random::random_hex(MIN_SECRET_LEN)),
         };
 
         let currency = get("NEXUS_CURRENCY").unwrap_or_else(|| "USD".to_owned());
@@ -248,14 +248,6 @@ fn parse_number(
 
 fn scheme_of(url: &str) -> &str {
     url.split_once("://").map_or(url, |(scheme, _)| scheme)
-}
-
-/// Hex from the OS random source; only for the throwaway development secret.
-fn random_hex(bytes: usize) -> String {
-    use argon2::password_hash::rand_core::{OsRng, RngCore};
-    let mut buf = vec![0u8; bytes];
-    OsRng.fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

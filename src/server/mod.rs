@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod forms;
 pub mod metrics;
+pub mod page_cache;
 pub mod rate_limit;
 pub mod router;
 pub mod security;

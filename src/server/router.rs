@@ -29,7 +29,9 @@ use tower_http::{
 use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{api, auth, config::Environment, crawlers, csrf, error::Problem, metrics, security, state::AppState};
+use super::{
+    api, auth, config::Environment, crawlers, csrf, error::Problem, metrics, page_cache, security, state::AppState,
+};
 use crate::app::{App, shell};
 
 /// Hard cap on any request body: the largest upload (a 10 MB image) plus
@@ -47,6 +49,7 @@ pub fn build(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), page_cache::serve_cached_pages))
         .layer(CatchPanicLayer::custom(page_panic));
 
     let request_timeout = state.config.request_timeout;

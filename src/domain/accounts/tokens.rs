@@ -3,20 +3,14 @@
 //! and issues the next one in the family. Presenting a spent token means it
 //! leaked (or a client raced itself), so the whole family is revoked.
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use super::{AccountError, User};
+use crate::domain::random::random_hex;
 
 pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::days(30);
-
-fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    OsRng.fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()

@@ -69,7 +69,7 @@ impl TokenKeys {
             iat: now,
             nbf: now,
             exp: now + ACCESS_TOKEN_LIFETIME.num_seconds(),
-            jti: random_id(),
+            jti: crate::domain::random::random_hex(16),
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(CURRENT_KID.to_owned());
@@ -93,13 +93,6 @@ impl TokenKeys {
             _ => TokenError::Invalid,
         })
     }
-}
-
-fn random_id() -> String {
-    use argon2::password_hash::rand_core::{OsRng, RngCore};
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

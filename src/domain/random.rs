@@ -1,0 +1,10 @@
+//! Unguessable identifiers from the operating system's random source.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+
+/// `bytes` random bytes as lower-case hex (twice as many characters).
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}

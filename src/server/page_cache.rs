@@ -1,0 +1,111 @@
+//! Whole-page cache for anonymous shoppers. Catalog pages look the same to
+//! every visitor without a session, so their rendered HTML is kept in Redis
+//! under the catalog's namespace version: any catalog write retires every
+//! cached page on every instance at once, exactly like the list cache.
+//!
+//! The one per-response part of a page is the CSP nonce of its hydration
+//! script. It is stored as a placeholder and every response gets a fresh
+//! nonce, so a nonce is never served twice.
+
+use std::time::Duration;
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::{Request, State},
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{auth::session::COOKIE_NAME, security::page_csp, state::AppState};
+use crate::domain::{catalog::CACHE_NAMESPACE, random::random_hex};
+
+/// Cached pages live at most this long even without a catalog write.
+const PAGE_TTL: Duration = Duration::from_secs(300);
+/// Pages larger than this are served but not cached.
+const MAX_CACHED_BYTES: usize = 512 * 1024;
+const NONCE_PLACEHOLDER: &str = "__nexus_nonce__";
+
+#[derive(Serialize, Deserialize)]
+struct CachedPage {
+    /// The HTML with every nonce replaced by the placeholder.
+    html: String,
+}
+
+/// Catalog pages requested by someone without a session: the same HTML
+/// for everyone.
+fn is_cacheable(request: &Request) -> bool {
+    let path = request.uri().path();
+    let catalog_page = path == "/" || path.starts_with("/c/") || path.starts_with("/p/") || path == "/search";
+    let has_session = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|cookies| cookies.split(';').any(|cookie| cookie.trim_start().starts_with(COOKIE_NAME)));
+    // `__err` carries a failed form's message back to the page that shows it.
+    let query = request.uri().query().unwrap_or_default();
+    request.method() == Method::GET && catalog_page && !has_session && !query.contains("__err")
+}
+
+pub async fn serve_cached_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !is_cacheable(&request) {
+        return next.run(request).await;
+    }
+    // The version is read before rendering, so a page rendered while a
+    // write bumps it lands under the retired key and is never served.
+    let Some(version) = state.cache.namespace_version(CACHE_NAMESPACE).await else {
+        return next.run(request).await;
+    };
+    let path_and_query = request.uri().path_and_query().map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    let key = state.cache.versioned_key(CACHE_NAMESPACE, version, &format!("page:{path_and_query}"));
+    if let Some(page) = state.cache.get_json::<CachedPage>(&key).await {
+        metrics::counter!("nexus_page_cache_requests_total", "result" => "hit").increment(1);
+        return serve(&page.html);
+    }
+    metrics::counter!("nexus_page_cache_requests_total", "result" => "miss").increment(1);
+    let response = next.run(request).await;
+    let Some(nonce) = nonce_of(&response) else {
+        return response;
+    };
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(%error, path = %path_and_query, "rendering a page failed mid-stream");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    if bytes.len() > MAX_CACHED_BYTES {
+        tracing::warn!(path = %path_and_query, bytes = bytes.len(), "page too large for the page cache");
+    } else if let Ok(html) = std::str::from_utf8(&bytes) {
+        let page = CachedPage { html: html.replace(&nonce, NONCE_PLACEHOLDER) };
+        state.cache.set_json(&key, &page, PAGE_TTL).await;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The nonce of the page's CSP header, which `app::shell` sets on HTML pages.
+fn nonce_of(response: &Response) -> Option<String> {
+    let csp = response.headers().get(header::CONTENT_SECURITY_POLICY)?.to_str().ok()?;
+    let start = csp.find("'nonce-")? + "'nonce-".len();
+    let end = start + csp[start..].find('\'')?;
+    let nonce = &csp[start..end];
+    (nonce.len() >= 16).then(|| nonce.to_owned())
+}
+
+fn serve(template: &str) -> Response {
+    let nonce = random_hex(16);
+    let html = template.replace(NONCE_PLACEHOLDER, &nonce);
+    let mut response = Response::new(Body::from(html));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    if let Ok(csp) = HeaderValue::from_str(&page_csp(&nonce)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
+}
