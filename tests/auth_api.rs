@@ -129,3 +129,15 @@ async fn a_deactivated_user_s_tokens_stop_working(pool: PgPool) {
         send_json(&app, "POST", "/api/v1/auth/login", None, json!({"email": email, "password": password})).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
 }
+
+#[sqlx::test]
+async fn registration_names_every_bad_field_at_once(pool: PgPool) {
+    let app = common::app(pool).await;
+    let body = json!({"email": "nope", "password": "short", "name": " "});
+    let response = send_json(&app, "POST", "/api/v1/auth/register", None, body).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = response.json()["errors"].clone();
+    for field in ["email", "password", "name"] {
+        assert!(errors[field].is_array(), "{field} missing in {errors}");
+    }
+}

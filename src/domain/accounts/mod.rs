@@ -265,8 +265,22 @@ fn validate_name(name: &str) -> Result<&str, AccountError> {
 
 /// Creates an account and returns its id.
 pub async fn create_user(pool: &PgPool, new_user: NewUser<'_>) -> Result<i64, AccountError> {
-    let email = Email::parse(new_user.email)?;
-    let name = validate_name(new_user.name)?;
+    // Every field is checked before answering, so a form can mark them all.
+    let (email, name, password) =
+        (Email::parse(new_user.email), validate_name(new_user.name), validate_password(new_user.password));
+    let (email, name) = match (email, name, password) {
+        (Ok(email), Ok(name), Ok(())) => (email, name),
+        (email, name, password) => {
+            let problems = [email.err(), name.err(), password.err()].into_iter().flatten();
+            let fields = problems
+                .filter_map(|problem| match problem {
+                    AccountError::Invalid { field, message } => Some((field, message)),
+                    _ => None,
+                })
+                .collect();
+            return Err(AccountError::InvalidFields(fields));
+        }
+    };
     let password_hash = hash_password(new_user.password).await?;
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4)
@@ -301,21 +315,22 @@ pub async fn revoke_access_token(pool: &PgPool, jti: &str, expires_at: DateTime<
     Ok(())
 }
 
+/// 8 characters to 1 KiB.
+fn validate_password(password: &str) -> Result<(), AccountError> {
+    let invalid = |message: String| AccountError::Invalid { field: "password", message };
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(invalid(format!("must be at least {MIN_PASSWORD_LEN} characters")));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(invalid(format!("must be at most {MAX_PASSWORD_BYTES} bytes")));
+    }
+    Ok(())
+}
+
 /// argon2id with the crate defaults, which are OWASP's recommended minimum
 /// (19 MiB memory, 2 passes, 1 lane).
 pub async fn hash_password(password: &str) -> Result<String, AccountError> {
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(AccountError::Invalid {
-            field: "password",
-            message: format!("must be at least {MIN_PASSWORD_LEN} characters"),
-        });
-    }
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(AccountError::Invalid {
-            field: "password",
-            message: format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
-        });
-    }
+    validate_password(password)?;
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
