@@ -13,7 +13,7 @@
 
 use std::{
     sync::{
-        Arc, Mutex,
+        Arc, LazyLock, Mutex,
         atomic::{AtomicBool, Ordering},
     },
     time::{Duration, Instant},
@@ -128,18 +128,45 @@ impl Cache {
         T: Serialize + DeserializeOwned,
         Fut: Future<Output = Result<T, E>>,
     {
-        let Some(version) = self.namespace_version(namespace).await else {
+        let Some((version, hit)) = self.read_versioned(namespace, key).await else {
             return load().await;
         };
-        let full_key = self.versioned_key(namespace, version, key);
-        if let Some(hit) = self.get_json(&full_key).await {
+        if let Some(hit) = hit {
             metrics::counter!("nexus_cache_requests_total", "result" => "hit").increment(1);
             return Ok(hit);
         }
         metrics::counter!("nexus_cache_requests_total", "result" => "miss").increment(1);
         let value = load().await?;
-        self.set_json(&full_key, &value, ttl).await;
+        self.set_json(&self.versioned_key(namespace, version, key), &value, ttl).await;
         Ok(value)
+    }
+
+    /// The namespace's current version and the entry stored under it, in
+    /// one round trip (a small Lua script reads both). `None` when Redis is
+    /// unavailable; an undecodable entry is a miss.
+    pub async fn read_versioned<T: DeserializeOwned>(&self, namespace: &str, key: &str) -> Option<(u64, Option<T>)> {
+        static READ_VERSIONED: LazyLock<redis::Script> = LazyLock::new(|| {
+            redis::Script::new(
+                "local version = redis.call('GET', KEYS[1]) or '0'
+                 local value = redis.call('GET', ARGV[1] .. ':v' .. version .. ':' .. ARGV[2])
+                 return {version, value}",
+            )
+        });
+        let version_key = self.version_key(namespace);
+        let namespace_prefix = format!("{}:{namespace}", self.inner.prefix);
+        let (version, bytes): (u64, Option<Vec<u8>>) = self
+            .run(|mut conn| async move {
+                READ_VERSIONED.key(version_key).arg(namespace_prefix).arg(key).invoke_async(&mut conn).await
+            })
+            .await?;
+        let value = bytes.and_then(|bytes| match serde_json::from_slice(&bytes) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                tracing::warn!(key, %error, "discarding undecodable cache entry");
+                None
+            }
+        });
+        Some((version, value))
     }
 
     /// The full key of `key` under a namespace version (see

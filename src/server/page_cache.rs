@@ -55,12 +55,13 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
     }
     // The version is read before rendering, so a page rendered while a
     // write bumps it lands under the retired key and is never served.
-    let Some(version) = state.cache.namespace_version(CACHE_NAMESPACE).await else {
+    let path_and_query = request.uri().path_and_query().map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    let page_key = format!("page:{path_and_query}");
+    let Some((version, cached)) = state.cache.read_versioned::<CachedPage>(CACHE_NAMESPACE, &page_key).await else {
         return next.run(request).await;
     };
-    let path_and_query = request.uri().path_and_query().map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-    let key = state.cache.versioned_key(CACHE_NAMESPACE, version, &format!("page:{path_and_query}"));
-    if let Some(page) = state.cache.get_json::<CachedPage>(&key).await {
+    let key = state.cache.versioned_key(CACHE_NAMESPACE, version, &page_key);
+    if let Some(page) = cached {
         metrics::counter!("nexus_page_cache_requests_total", "result" => "hit").increment(1);
         return serve(&page.html);
     }
