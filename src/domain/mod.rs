@@ -3,5 +3,6 @@
 //! Leptos server functions only translate in and out of these calls.
 
 pub mod accounts;
+pub mod cart;
 pub mod catalog;
 pub mod random;

@@ -162,6 +162,17 @@ impl From<crate::domain::accounts::AccountError> for AppError {
     }
 }
 
+impl From<crate::domain::cart::CartError> for AppError {
+    fn from(error: crate::domain::cart::CartError) -> Self {
+        use crate::domain::cart::CartError;
+        match error {
+            CartError::Invalid { field, message } => AppError::invalid(field, message),
+            CartError::NotFound => AppError::NotFound,
+            CartError::Database(error) => AppError::Database(error),
+        }
+    }
+}
+
 impl From<crate::domain::catalog::CatalogError> for AppError {
     fn from(error: crate::domain::catalog::CatalogError) -> Self {
         use crate::domain::catalog::CatalogError;

@@ -8,7 +8,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
 use super::{auth::TokenKeys, cache::Cache, config::Config, rate_limit::RateLimiter};
-use crate::domain::catalog::CatalogService;
+use crate::domain::{cart::CartService, catalog::CatalogService};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,6 +16,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub cache: Cache,
     pub catalog: CatalogService,
+    pub cart: CartService,
     pub leptos_options: LeptosOptions,
     pub metrics: PrometheusHandle,
     pub tokens: Arc<TokenKeys>,
@@ -26,6 +27,7 @@ impl AppState {
     pub fn new(config: Config, pool: PgPool, cache: Cache) -> Self {
         let leptos_options = leptos_options(&config);
         let catalog = CatalogService::new(pool.clone(), cache.clone(), config.currency.clone());
+        let cart = CartService::new(pool.clone(), config.currency.clone());
         let tokens = Arc::new(TokenKeys::from_secret(config.secret_key.expose()));
         Self {
             rate_limiter: RateLimiter::new(cache.clone()),
@@ -34,6 +36,7 @@ impl AppState {
             pool,
             cache,
             catalog,
+            cart,
             leptos_options,
             metrics: super::metrics::handle(),
         }

@@ -6,6 +6,7 @@
 mod account;
 mod admin_users;
 mod auth;
+mod cart;
 mod catalog_admin;
 mod categories;
 pub mod json;
@@ -32,7 +33,7 @@ const API_BODY_LIMIT: usize = 1024 * 1024;
     ),
     components(schemas(super::error::Problem)),
     modifiers(&BearerAuth),
-    tags((name = "system"), (name = "auth"), (name = "account"), (name = "catalog"), (name = "catalog admin"), (name = "admin"))
+    tags((name = "system"), (name = "auth"), (name = "account"), (name = "cart"), (name = "catalog"), (name = "catalog admin"), (name = "admin"))
 )]
 struct ApiDoc;
 
@@ -61,6 +62,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(account::change_password))
         .routes(routes!(account::list_addresses, account::create_address))
         .routes(routes!(account::update_address, account::delete_address))
+        .routes(routes!(cart::get_cart, cart::clear_cart))
+        .routes(routes!(cart::add_item))
+        .routes(routes!(cart::update_item, cart::remove_item))
         .routes(routes!(admin_users::list_users))
         .routes(routes!(admin_users::update_user))
         .routes(routes!(products::list_products, catalog_admin::create_product))

@@ -1,0 +1,297 @@
+//! Carts: what a shopper means to buy. Prices and stock are always read
+//! from the catalog when the cart is shown, never trusted from the client;
+//! each line remembers the price it was added at only to tell the shopper
+//! it has changed since.
+
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+
+/// Whose cart: a signed-in user's, or a guest's (by the random key kept in
+/// their web session).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CartOwner {
+    User(i64),
+    Guest(String),
+}
+
+/// At most this many units of one variant per line.
+pub const MAX_LINE_QUANTITY: i32 = 999;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CartError {
+    #[error("{field} {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("no such cart line")]
+    NotFound,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CartLine {
+    pub id: i64,
+    pub variant_id: i64,
+    pub product_slug: String,
+    pub name: String,
+    pub sku: String,
+    pub unit_price_cents: i64,
+    pub quantity: i32,
+    pub line_total_cents: i64,
+    /// Units in stock now.
+    pub in_stock: i32,
+    /// The catalog price differs from the price when the line was added.
+    pub price_changed: bool,
+    /// Fewer units in stock than the line asks for (or none at all).
+    pub insufficient_stock: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Cart {
+    pub items: Vec<CartLine>,
+    pub subtotal_cents: i64,
+    pub currency: String,
+    /// Total units.
+    pub item_count: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    id: i64,
+    variant_id: i64,
+    product_slug: String,
+    product_name: String,
+    variant_name: String,
+    sku: String,
+    unit_price_cents: i64,
+    quantity: i32,
+    stock: i32,
+    added_at_price_cents: i64,
+}
+
+#[derive(Clone)]
+pub struct CartService {
+    pool: PgPool,
+    currency: String,
+}
+
+impl CartService {
+    pub fn new(pool: PgPool, currency: String) -> Self {
+        Self { pool, currency }
+    }
+
+    /// The owner's cart as it stands in the catalog now (empty if none).
+    pub async fn cart(&self, owner: &CartOwner) -> Result<Cart, CartError> {
+        let mut conn = self.pool.acquire().await?;
+        let cart_id = find_cart(&mut conn, owner).await?;
+        self.read(&mut conn, cart_id).await
+    }
+
+    /// Adds units of a variant; an existing line grows. The line may not ask
+    /// for more than is in stock.
+    pub async fn add_item(&self, owner: &CartOwner, variant_id: i64, quantity: i32) -> Result<Cart, CartError> {
+        check_quantity(quantity, 1)?;
+        let mut tx = self.pool.begin().await?;
+        let (price, stock) = sellable_variant(&mut tx, variant_id).await?;
+        let cart_id = ensure_cart(&mut tx, owner).await?;
+        let existing: i32 =
+            sqlx::query_scalar("SELECT quantity FROM cart_items WHERE cart_id = $1 AND variant_id = $2 FOR UPDATE")
+                .bind(cart_id)
+                .bind(variant_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .unwrap_or(0);
+        let wanted = existing.saturating_add(quantity);
+        check_quantity(wanted, 1)?;
+        check_stock(wanted, stock)?;
+        sqlx::query(
+            "INSERT INTO cart_items (cart_id, variant_id, quantity, added_at_price_cents) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()",
+        )
+        .bind(cart_id)
+        .bind(variant_id)
+        .bind(wanted)
+        .bind(price)
+        .execute(&mut *tx)
+        .await?;
+        touch(&mut tx, cart_id).await?;
+        let cart = self.read(&mut tx, Some(cart_id)).await?;
+        tx.commit().await?;
+        Ok(cart)
+    }
+
+    /// Sets a line's quantity; 0 removes the line.
+    pub async fn set_quantity(&self, owner: &CartOwner, line_id: i64, quantity: i32) -> Result<Cart, CartError> {
+        check_quantity(quantity, 0)?;
+        let mut tx = self.pool.begin().await?;
+        let cart_id = find_cart(&mut tx, owner).await?.ok_or(CartError::NotFound)?;
+        let variant_id: i64 =
+            sqlx::query_scalar("SELECT variant_id FROM cart_items WHERE id = $1 AND cart_id = $2 FOR UPDATE")
+                .bind(line_id)
+                .bind(cart_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(CartError::NotFound)?;
+        if quantity == 0 {
+            sqlx::query("DELETE FROM cart_items WHERE id = $1").bind(line_id).execute(&mut *tx).await?;
+        } else {
+            let stock: i32 = sqlx::query_scalar("SELECT stock FROM variants WHERE id = $1")
+                .bind(variant_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            check_stock(quantity, stock)?;
+            sqlx::query("UPDATE cart_items SET quantity = $2, updated_at = now() WHERE id = $1")
+                .bind(line_id)
+                .bind(quantity)
+                .execute(&mut *tx)
+                .await?;
+        }
+        touch(&mut tx, cart_id).await?;
+        let cart = self.read(&mut tx, Some(cart_id)).await?;
+        tx.commit().await?;
+        Ok(cart)
+    }
+
+    pub async fn remove_item(&self, owner: &CartOwner, line_id: i64) -> Result<Cart, CartError> {
+        self.set_quantity(owner, line_id, 0).await
+    }
+
+    /// Empties the cart.
+    pub async fn clear(&self, owner: &CartOwner) -> Result<(), CartError> {
+        let mut conn = self.pool.acquire().await?;
+        if let Some(cart_id) = find_cart(&mut conn, owner).await? {
+            sqlx::query("DELETE FROM cart_items WHERE cart_id = $1").bind(cart_id).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    async fn read(&self, conn: &mut PgConnection, cart_id: Option<i64>) -> Result<Cart, CartError> {
+        let rows: Vec<LineRow> = match cart_id {
+            None => Vec::new(),
+            Some(cart_id) => {
+                sqlx::query_as(
+                    "SELECT i.id, i.variant_id, p.slug AS product_slug, p.name AS product_name,
+                            v.name AS variant_name, v.sku, COALESCE(v.price_cents, p.price_cents) AS unit_price_cents,
+                            i.quantity, v.stock, i.added_at_price_cents
+                     FROM cart_items i
+                     JOIN variants v ON v.id = i.variant_id
+                     JOIN products p ON p.id = v.product_id
+                     WHERE i.cart_id = $1
+                     ORDER BY i.id",
+                )
+                .bind(cart_id)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+        };
+        Ok(cart_from(rows, &self.currency))
+    }
+}
+
+fn cart_from(rows: Vec<LineRow>, currency: &str) -> Cart {
+    let items: Vec<CartLine> = rows
+        .into_iter()
+        .map(|row| CartLine {
+            id: row.id,
+            variant_id: row.variant_id,
+            product_slug: row.product_slug,
+            name: if row.variant_name.is_empty() {
+                row.product_name
+            } else {
+                format!("{} ({})", row.product_name, row.variant_name)
+            },
+            sku: row.sku,
+            unit_price_cents: row.unit_price_cents,
+            quantity: row.quantity,
+            line_total_cents: row.unit_price_cents * i64::from(row.quantity),
+            in_stock: row.stock,
+            price_changed: row.unit_price_cents != row.added_at_price_cents,
+            insufficient_stock: row.stock < row.quantity,
+        })
+        .collect();
+    Cart {
+        subtotal_cents: items.iter().map(|line| line.line_total_cents).sum(),
+        item_count: items.iter().map(|line| i64::from(line.quantity)).sum(),
+        currency: currency.to_owned(),
+        items,
+    }
+}
+
+fn check_quantity(quantity: i32, min: i32) -> Result<(), CartError> {
+    if quantity < min || quantity > MAX_LINE_QUANTITY {
+        return Err(CartError::Invalid {
+            field: "quantity",
+            message: format!("must be a whole number from {min} to {MAX_LINE_QUANTITY}"),
+        });
+    }
+    Ok(())
+}
+
+fn check_stock(quantity: i32, stock: i32) -> Result<(), CartError> {
+    if quantity > stock {
+        let message = match stock {
+            0 => "is more than in stock: this item is sold out".to_owned(),
+            n => format!("is more than in stock: only {n} left"),
+        };
+        return Err(CartError::Invalid { field: "quantity", message });
+    }
+    Ok(())
+}
+
+/// The price and stock of a variant of a listed product.
+async fn sellable_variant(conn: &mut PgConnection, variant_id: i64) -> Result<(i64, i32), CartError> {
+    sqlx::query_as(
+        "SELECT COALESCE(v.price_cents, p.price_cents), v.stock FROM variants v JOIN products p ON p.id = v.product_id
+         WHERE v.id = $1 AND p.is_active AND p.archived_at IS NULL",
+    )
+    .bind(variant_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| CartError::Invalid { field: "variant_id", message: "is not a variant on sale".into() })
+}
+
+async fn find_cart(conn: &mut PgConnection, owner: &CartOwner) -> Result<Option<i64>, CartError> {
+    let query = match owner {
+        CartOwner::User(user_id) => sqlx::query_scalar("SELECT id FROM carts WHERE user_id = $1").bind(*user_id),
+        CartOwner::Guest(key) => sqlx::query_scalar("SELECT id FROM carts WHERE guest_key = $1").bind(key.clone()),
+    };
+    Ok(query.fetch_optional(&mut *conn).await?)
+}
+
+/// The owner's cart id, creating the cart on first use (race-free).
+async fn ensure_cart(conn: &mut PgConnection, owner: &CartOwner) -> Result<i64, CartError> {
+    let query = match owner {
+        CartOwner::User(user_id) => sqlx::query_scalar(
+            "INSERT INTO carts (user_id) VALUES ($1)
+             ON CONFLICT (user_id) DO UPDATE SET updated_at = now() RETURNING id",
+        )
+        .bind(*user_id),
+        CartOwner::Guest(key) => sqlx::query_scalar(
+            "INSERT INTO carts (guest_key) VALUES ($1)
+             ON CONFLICT (guest_key) DO UPDATE SET updated_at = now() RETURNING id",
+        )
+        .bind(key.clone()),
+    };
+    Ok(query.fetch_one(&mut *conn).await?)
+}
+
+async fn touch(conn: &mut PgConnection, cart_id: i64) -> Result<(), CartError> {
+    sqlx::query("UPDATE carts SET updated_at = now() WHERE id = $1").bind(cart_id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_are_bounded_and_checked_against_stock() {
+        assert!(check_quantity(1, 1).is_ok());
+        assert!(check_quantity(0, 1).is_err());
+        assert!(check_quantity(0, 0).is_ok(), "0 removes a line");
+        assert!(check_quantity(MAX_LINE_QUANTITY + 1, 0).is_err());
+        assert!(check_stock(3, 3).is_ok());
+        let Err(CartError::Invalid { message, .. }) = check_stock(4, 3) else { panic!("4 of 3 accepted") };
+        assert!(message.contains("only 3 left"));
+        assert!(check_stock(1, 0).is_err());
+    }
+}
