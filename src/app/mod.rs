@@ -17,6 +17,7 @@ use components::{footer::Footer, header::Header};
 use pages::{
     account::AccountPage,
     auth::{LoginPage, LogoutPage, RegisterPage},
+    cart::CartPage,
     category::CategoryPage,
     home::HomePage,
     not_found::NotFound,
@@ -84,6 +85,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/c/:slug") view=CategoryPage ssr=SsrMode::Async/>
                         <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                         <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async/>
+                        <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
                         <Route path=path!("/login") view=LoginPage/>
                         <Route path=path!("/register") view=RegisterPage/>
                         <Route path=path!("/logout") view=LogoutPage/>

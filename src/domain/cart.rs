@@ -3,7 +3,6 @@
 //! each line remembers the price it was added at only to tell the shopper
 //! it has changed since.
 
-use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 
 /// Whose cart: a signed-in user's, or a guest's (by the random key kept in
@@ -27,32 +26,7 @@ pub enum CartError {
     Database(#[from] sqlx::Error),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct CartLine {
-    pub id: i64,
-    pub variant_id: i64,
-    pub product_slug: String,
-    pub name: String,
-    pub sku: String,
-    pub unit_price_cents: i64,
-    pub quantity: i32,
-    pub line_total_cents: i64,
-    /// Units in stock now.
-    pub in_stock: i32,
-    /// The catalog price differs from the price when the line was added.
-    pub price_changed: bool,
-    /// Fewer units in stock than the line asks for (or none at all).
-    pub insufficient_stock: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Cart {
-    pub items: Vec<CartLine>,
-    pub subtotal_cents: i64,
-    pub currency: String,
-    /// Total units.
-    pub item_count: i64,
-}
+pub use crate::model::cart::{Cart, CartLine};
 
 #[derive(sqlx::FromRow)]
 struct LineRow {
@@ -153,6 +127,54 @@ impl CartService {
 
     pub async fn remove_item(&self, owner: &CartOwner, line_id: i64) -> Result<Cart, CartError> {
         self.set_quantity(owner, line_id, 0).await
+    }
+
+    /// Moves a guest's cart into the user's on sign-in: quantities add,
+    /// capped at what is in stock. Returns whether any line was capped (or
+    /// dropped as sold out), so the shopper can be told.
+    pub async fn merge_guest_into_user(&self, guest_key: &str, user_id: i64) -> Result<bool, CartError> {
+        let mut tx = self.pool.begin().await?;
+        let guest = CartOwner::Guest(guest_key.to_owned());
+        let Some(guest_cart) = find_cart(&mut tx, &guest).await? else {
+            return Ok(false);
+        };
+        let user_cart = ensure_cart(&mut tx, &CartOwner::User(user_id)).await?;
+        let lines: Vec<(i64, i32, i64, i32, Option<i32>)> = sqlx::query_as(
+            "SELECT g.variant_id, g.quantity, g.added_at_price_cents, v.stock, u.quantity
+             FROM cart_items g
+             JOIN variants v ON v.id = g.variant_id
+             LEFT JOIN cart_items u ON u.cart_id = $2 AND u.variant_id = g.variant_id
+             WHERE g.cart_id = $1 ORDER BY g.variant_id",
+        )
+        .bind(guest_cart)
+        .bind(user_cart)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut capped = false;
+        for (variant_id, quantity, added_at_price, stock, existing) in lines {
+            let existing = existing.unwrap_or(0);
+            let wanted = existing.saturating_add(quantity).min(MAX_LINE_QUANTITY);
+            // Never below what the account's cart already held.
+            let kept = wanted.min(stock.max(existing));
+            capped |= kept < existing + quantity;
+            if kept == 0 || kept == existing {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO cart_items (cart_id, variant_id, quantity, added_at_price_cents) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()",
+            )
+            .bind(user_cart)
+            .bind(variant_id)
+            .bind(kept)
+            .bind(added_at_price)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM carts WHERE id = $1").bind(guest_cart).execute(&mut *tx).await?;
+        touch(&mut tx, user_cart).await?;
+        tx.commit().await?;
+        Ok(capped)
     }
 
     /// Empties the cart.

@@ -3,6 +3,7 @@
 //! compile to wasm for hydration.
 
 pub mod account;
+pub mod cart;
 pub mod catalog;
 pub mod forms;
 pub mod listing_params;

@@ -2,6 +2,8 @@
 //! database (from `#[sqlx::test]`) and the real Redis.
 #![allow(dead_code)]
 
+pub mod pages;
+
 use std::path::Path;
 
 use axum::{

@@ -3,7 +3,10 @@ use leptos::prelude::*;
 use crate::{
     app::{
         STORE_NAME,
-        pages::auth::{SignOutButton, current_viewer},
+        pages::{
+            auth::{SignOutButton, current_viewer},
+            cart::cart_count,
+        },
     },
     model::CategorySummary,
 };
@@ -25,6 +28,7 @@ pub fn Header() -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     let departments = OnceResource::new(get_department_menu());
     let viewer = OnceResource::new(current_viewer());
+    let cart_items = OnceResource::new(cart_count());
     view! {
         <header class="sticky top-0 z-40 border-b border-line bg-white/95 backdrop-blur">
             <div class="mx-auto flex max-w-7xl flex-wrap items-center gap-3 px-4 py-3 sm:flex-nowrap sm:gap-6 sm:px-6 lg:px-8">
@@ -53,7 +57,12 @@ pub fn Header() -> impl IntoView {
                     </button>
                 </form>
                 <nav aria-label="Account" class="ml-auto flex items-center gap-4 text-sm font-medium sm:ml-0">
-                    <a href="/cart" class="hover:text-brand">"Cart (0)"</a>
+                    <Suspense fallback=|| view! { <a href="/cart" class="hover:text-brand">"Cart (0)"</a> }>
+                        {move || Suspend::new(async move {
+                            let count = cart_items.await.unwrap_or(0);
+                            view! { <a href="/cart" class="hover:text-brand">{format!("Cart ({count})")}</a> }
+                        })}
+                    </Suspense>
                     <Suspense fallback=|| view! { <a href="/login" class="hover:text-brand">"Sign in"</a> }>
                         {move || Suspend::new(async move {
                             match viewer.await {

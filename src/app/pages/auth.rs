@@ -75,6 +75,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         .await
         .map_err(|error| forms::form_error(error, SIGN_IN_LABELS).keeping([("email", email.as_str())]))?;
     crate::server::auth::session::sign_in(&session, user.id).await.map_err(session_failed)?;
+    super::cart::merge_guest_cart(&state, &session, user.id).await;
     leptos_axum::redirect(&forms::safe_next(next.as_deref(), "/account"));
     Ok(())
 }
@@ -94,6 +95,7 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
         other => forms::form_error(other, REGISTER_LABELS).keeping(keep),
     })?;
     crate::server::auth::session::sign_in(&session, user.id).await.map_err(session_failed)?;
+    super::cart::merge_guest_cart(&state, &session, user.id).await;
     leptos_axum::redirect("/account");
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod cart;
 pub mod category;
 pub mod home;
 pub mod listing;

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::not_found::NotFound;
+use super::{cart::AddToCart, not_found::NotFound};
 use crate::{
     app::{
         components::{breadcrumb::Breadcrumb, error_view::ErrorView, price::Price, product_card::placeholder_style},
@@ -81,6 +81,7 @@ fn Product(product: ProductDetail) -> impl IntoView {
                 <p class="mt-2 text-xs text-muted" data-testid="sku">
                     {move || format!("SKU {}", selected.get().map_or_else(|| product.sku.clone(), |v| v.sku))}
                 </p>
+                {move || selected.get().map(|variant| view! { <AddToCart variant_id=variant.id sold_out=variant.stock == 0/> })}
                 <div class="prose mt-8 max-w-none text-ink/80">
                     <h2 class="text-lg font-semibold text-ink">"Description"</h2>
                     <p class="mt-2 leading-relaxed">{product.description.clone()}</p>
