@@ -49,23 +49,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Pages get a CSP that admits exactly this response's inline hydration
-/// script, identified by the nonce leptos_axum generated for the request.
+/// Hands the nonce Leptos generated for this response's inline scripts to
+/// `server::security::page_nonce_policy`, which sends it in the CSP.
 #[cfg(feature = "ssr")]
 fn send_page_security_policy() {
-    use axum::http::{HeaderValue, header};
-    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    else {
-        return;
-    };
-    if let Ok(value) = HeaderValue::from_str(&crate::server::security::page_csp(&nonce)) {
-        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    let nonce = leptos::nonce::use_nonce();
+    let parts = use_context::<axum::http::request::Parts>();
+    if let (Some(nonce), Some(parts)) = (nonce, parts)
+        && let Some(slot) = parts.extensions.get::<crate::server::security::PageNonce>()
+    {
+        slot.set(&nonce);
     }
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(components::header::CartCount::default());
     view! {
         <Title formatter=|title: String| {
             if title.is_empty() { STORE_NAME.to_owned() } else { format!("{title} · {STORE_NAME}") }

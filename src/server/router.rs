@@ -49,6 +49,7 @@ pub fn build(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(security::page_nonce_policy))
         .layer(middleware::from_fn_with_state(state.clone(), page_cache::serve_cached_pages))
         .layer(CatchPanicLayer::custom(page_panic));
 

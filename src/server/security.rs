@@ -1,9 +1,48 @@
-//! Security headers. Pages send their own Content-Security-Policy carrying
-//! the per-request nonce of the hydration script (see `app::shell`); every
-//! other response gets the strict default below.
+//! Security headers. Pages get a Content-Security-Policy carrying the
+//! per-request nonce of their inline scripts (see [`page_nonce_policy`]);
+//! every other response gets the strict default below.
 
-use axum::http::{HeaderName, HeaderValue, header};
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    extract::Request,
+    http::{HeaderName, HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
 use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Where a page render leaves the nonce Leptos gave its inline scripts: the
+/// middleware puts an empty slot in the request's extensions, `app::shell`
+/// fills it, and the middleware turns it into the response's CSP.
+#[derive(Clone, Default)]
+pub struct PageNonce(Arc<Mutex<Option<String>>>);
+
+impl PageNonce {
+    pub fn set(&self, nonce: &str) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(nonce.to_owned());
+    }
+
+    fn take(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// Sets the page CSP from the nonce the render used. Done here, on the
+/// response itself, rather than through Leptos' `ResponseOptions` during
+/// the render: that header was now and then missing from rendered pages
+/// (seen in the end-to-end tests), which blocked every inline script.
+pub async fn page_nonce_policy(mut request: Request, next: Next) -> Response {
+    let slot = PageNonce::default();
+    request.extensions_mut().insert(slot.clone());
+    let mut response = next.run(request).await;
+    if let Some(nonce) = slot.take()
+        && let Ok(value) = HeaderValue::from_str(&page_csp(&nonce))
+    {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
 
 /// The policy for HTML pages, allowing only our own scripts plus the inline
 /// hydration bootstrap that carries `nonce`. `wasm-unsafe-eval` lets the
