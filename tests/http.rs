@@ -29,7 +29,7 @@ async fn health_is_503_when_the_database_is_gone() {
         .connect_lazy("postgres://postgres@127.0.0.1:1/nexus")
         .unwrap();
     let cache = Cache::new(&common::redis_url(), "test:no-database");
-    let app = router::build(AppState::new(common::config(&common::redis_url()), pool, cache));
+    let app = router::build(AppState::new(common::config(&common::redis_url()), common::app_pool(&pool), cache));
     let response = get(&app, "/health").await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.json()["database"], "unavailable");

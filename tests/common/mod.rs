@@ -53,7 +53,20 @@ pub async fn cache_for(pool: &PgPool, redis_url: &str) -> Cache {
 
 pub async fn state_with_redis(pool: PgPool, redis_url: &str) -> AppState {
     let cache = cache_for(&pool, redis_url).await;
-    AppState::new(config(redis_url), pool, cache)
+    AppState::new(config(redis_url), app_pool(&pool), cache)
+}
+
+/// The app's own pool on the test's database, sized like production's.
+/// `#[sqlx::test]` pools hold at most 5 connections borrowed from a parent
+/// pool shared by the whole test binary; a page render runs several server
+/// functions at once, and under that pool a render now and then waited the
+/// full 30 s acquire timeout for a connection (a 503 from the request
+/// timeout). The test's own queries keep using the test pool.
+pub fn app_pool(test_pool: &PgPool) -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect_lazy_with(test_pool.connect_options().as_ref().clone())
 }
 
 pub async fn app_with_redis(pool: PgPool, redis_url: &str) -> Router {
@@ -151,7 +164,7 @@ pub async fn app_with(pool: PgPool, adjust: impl FnOnce(&mut Config)) -> Router 
     let cache = cache_for(&pool, &redis_url()).await;
     let mut config = config(&redis_url());
     adjust(&mut config);
-    router::build(AppState::new(config, pool, cache))
+    router::build(AppState::new(config, app_pool(&pool), cache))
 }
 
 /// A user's access token, for a user created with `role`.
