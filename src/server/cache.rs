@@ -73,19 +73,6 @@ impl Cache {
         }
     }
 
-    /// Reads and decodes a cached value; any failure is a miss.
-    pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        let bytes: Option<Vec<u8>> = self.run(|mut conn| async move { conn.get(key).await }).await?;
-        let bytes = bytes?;
-        match serde_json::from_slice(&bytes) {
-            Ok(value) => Some(value),
-            Err(error) => {
-                tracing::warn!(key, %error, "discarding undecodable cache entry");
-                None
-            }
-        }
-    }
-
     /// Stores a value with a time to live; failures are logged and ignored.
     pub async fn set_json<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) {
         let Ok(bytes) = serde_json::to_vec(value) else {
@@ -93,15 +80,6 @@ impl Cache {
         };
         let seconds = ttl.as_secs().max(1);
         let _: Option<()> = self.run(|mut conn| async move { conn.set_ex(key, bytes, seconds).await }).await;
-    }
-
-    /// The current version of a namespace, for building keys. `None` when
-    /// Redis is unavailable: callers then skip the cache entirely, because a
-    /// guessed version could serve an entry that a write already retired.
-    pub async fn namespace_version(&self, namespace: &str) -> Option<u64> {
-        let key = self.version_key(namespace);
-        let version: Option<Option<u64>> = self.run(|mut conn| async move { conn.get(key).await }).await;
-        version.map(Option::unwrap_or_default)
     }
 
     /// Retires every entry of a namespace on every instance.
@@ -143,7 +121,9 @@ impl Cache {
 
     /// The namespace's current version and the entry stored under it, in
     /// one round trip (a small Lua script reads both). `None` when Redis is
-    /// unavailable; an undecodable entry is a miss.
+    /// unavailable: callers then skip the cache entirely, because a guessed
+    /// version could serve an entry that a write already retired. An
+    /// undecodable entry is a miss.
     pub async fn read_versioned<T: DeserializeOwned>(&self, namespace: &str, key: &str) -> Option<(u64, Option<T>)> {
         static READ_VERSIONED: LazyLock<redis::Script> = LazyLock::new(|| {
             redis::Script::new(
@@ -170,7 +150,7 @@ impl Cache {
     }
 
     /// The full key of `key` under a namespace version (see
-    /// `namespace_version`), for callers that read and write themselves.
+    /// `read_versioned`), for callers that read and write themselves.
     pub fn versioned_key(&self, namespace: &str, version: u64, key: &str) -> String {
         format!("{}:{namespace}:v{version}:{key}", self.inner.prefix)
     }

@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use super::{jwt::TokenError, session};
 use crate::{
-    domain::accounts::{self, User},
+    domain::accounts::{self, Role, User},
     server::{error::AppError, state::AppState},
 };
 
@@ -48,15 +48,9 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        // A request that sends a token is judged by the token alone; a bad
-        // token never falls back to a cookie the browser happened to send.
-        if parts.headers.contains_key(header::AUTHORIZATION) {
-            return from_bearer(parts, state).await;
-        }
-        match from_session(parts, state).await? {
-            Some(user) => Ok(user),
-            None => Err(AppError::Unauthorized("Sign in, or send a bearer access token.".into())),
-        }
+        <Self as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("Sign in, or send a bearer access token.".into()))
     }
 }
 
@@ -66,6 +60,8 @@ impl OptionalFromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        // A request that sends a token is judged by the token alone; a bad
+        // token never falls back to a cookie the browser happened to send.
         if parts.headers.contains_key(header::AUTHORIZATION) {
             return from_bearer(parts, state).await.map(Some);
         }
@@ -123,11 +119,7 @@ impl FromRequestParts<AppState> for StaffUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let user = <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
-        if !user.user.role.is_staff() {
-            return Err(AppError::Forbidden);
-        }
-        Ok(Self(user))
+        with_role(parts, state, Role::is_staff).await.map(Self)
     }
 }
 
@@ -135,12 +127,18 @@ impl FromRequestParts<AppState> for AdminUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let user = <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
-        if !user.user.role.is_admin() {
-            return Err(AppError::Forbidden);
-        }
-        Ok(Self(user))
+        with_role(parts, state, Role::is_admin).await.map(Self)
     }
+}
+
+/// The signed-in user if their role passes `allowed`: 401 without a user,
+/// 403 with the wrong role.
+async fn with_role(parts: &mut Parts, state: &AppState, allowed: fn(Role) -> bool) -> Result<AuthUser, AppError> {
+    let user = <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+    if !allowed(user.user.role) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(user)
 }
 
 /// The client's address, for rate limits and the audit trail: the TCP
