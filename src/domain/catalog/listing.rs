@@ -18,8 +18,16 @@ pub(super) struct Filters<'a> {
     pub category_ids: Option<&'a [i64]>,
 }
 
+/// How a search matches: by full text first; only when that finds nothing,
+/// by trigram similarity of the name (one typo).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Matching {
+    FullText,
+    Typo,
+}
+
 impl Filters<'_> {
-    fn push_where(&self, sql: &mut QueryBuilder<'_, Postgres>, words: &[String]) {
+    fn push_where(&self, sql: &mut QueryBuilder<'_, Postgres>, words: &[String], matching: Matching) {
         sql.push(" WHERE p.is_active AND p.archived_at IS NULL");
         if let Some(ids) = self.category_ids {
             sql.push(" AND p.category_id = ANY(").push_bind(ids.to_vec()).push(")");
@@ -33,33 +41,71 @@ impl Filters<'_> {
         if self.query.in_stock {
             sql.push(" AND p.in_stock");
         }
-        if let Some(tsquery) = search::prefix_tsquery(words) {
-            let text = words.join(" ");
-            // Full text (stemmed, prefix) or, for typos, trigram word
-            // similarity on the name; both are served by GIN indexes.
-            sql.push(" AND (p.search_document @@ to_tsquery('english', ")
-                .push_bind(tsquery)
-                .push(") OR p.name %> ")
-                .push_bind(text)
-                .push(")");
+        // Both are served by GIN indexes.
+        match (search::prefix_tsquery(words), matching) {
+            (None, _) => {}
+            (Some(tsquery), Matching::FullText) => {
+                sql.push(" AND p.search_document @@ to_tsquery('english', ").push_bind(tsquery).push(")");
+            }
+            (Some(_), Matching::Typo) => {
+                sql.push(" AND p.name %> ").push_bind(words.join(" "));
+            }
         }
     }
 }
 
 pub(super) async fn list(pool: &PgPool, filters: &Filters<'_>) -> Result<(Vec<ProductCardRow>, i64), sqlx::Error> {
-    let query = filters.query;
-    let words = query.q.as_deref().map(search::words).unwrap_or_default();
+    let words = filters.query.q.as_deref().map(search::words).unwrap_or_default();
+    if words.is_empty() {
+        let (mut select, mut count) = queries(filters, &words, Matching::FullText);
+        let rows = select.build_query_as::<ProductCardRow>().fetch_all(pool);
+        let total = count.build_query_scalar::<i64>().fetch_one(pool);
+        return tokio::try_join!(rows, total);
+    }
+    // Full text first: one indexed query, no transaction. Trigram matching
+    // (a second GIN index, and a similarity per candidate row) runs only
+    // when the words as typed match nothing, which is when typos matter.
+    let (mut select, mut count) = queries(filters, &words, Matching::FullText);
+    let rows = select.build_query_as::<ProductCardRow>().fetch_all(pool).await?;
+    if let Some(total) = rows.first().and_then(|row| row.total) {
+        return Ok((rows, total));
+    }
+    // No row to carry the window count: past the last page, or no match at all.
+    if filters.query.pagination.page > 1 {
+        let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+        if total > 0 {
+            return Ok((rows, total));
+        }
+    }
+    let (mut select, mut count) = queries(filters, &words, Matching::Typo);
+    let mut tx = begin_typo_tolerant(pool).await?;
+    let rows = select.build_query_as::<ProductCardRow>().fetch_all(&mut *tx).await?;
+    let total = match rows.first().and_then(|row| row.total) {
+        Some(total) => total,
+        None if filters.query.pagination.page > 1 => count.build_query_scalar::<i64>().fetch_one(&mut *tx).await?,
+        None => 0,
+    };
+    tx.commit().await?;
+    Ok((rows, total))
+}
 
-    // A search ranks every match anyway, so the total comes from a window
-    // count in the same pass; a plain list walks an index and stops at the
-    // page, so it counts separately.
+/// The page query and its count query. A search ranks every match anyway,
+/// so its page query also carries the total (a window count in the same
+/// pass); a plain list walks an index and stops at the page, so it counts
+/// separately.
+fn queries<'a>(
+    filters: &Filters<'_>,
+    words: &[String],
+    matching: Matching,
+) -> (QueryBuilder<'a, Postgres>, QueryBuilder<'a, Postgres>) {
+    let query = filters.query;
     let searching = !words.is_empty();
     let mut select = QueryBuilder::new(format!(
         "SELECT {}{} FROM products p JOIN categories c ON c.id = p.category_id",
         super::queries::CARD_COLUMNS,
         if searching { ", count(*) OVER () AS total" } else { "" },
     ));
-    filters.push_where(&mut select, &words);
+    filters.push_where(&mut select, words, matching);
     select.push(" ORDER BY ");
     match query.sort {
         Sort::PriceAsc => select.push("p.price_cents, p.id"),
@@ -68,36 +114,22 @@ pub(super) async fn list(pool: &PgPool, filters: &Filters<'_>) -> Result<(Vec<Pr
         Sort::NameDesc => select.push("p.name DESC, p.id DESC"),
         Sort::Newest => select.push("p.created_at DESC, p.id DESC"),
         Sort::Rating => select.push("p.rating_average DESC NULLS LAST, p.rating_count DESC, p.id"),
-        Sort::Relevance => match search::prefix_tsquery(&words) {
-            Some(tsquery) => select
+        Sort::Relevance => match (search::prefix_tsquery(words), matching) {
+            (Some(tsquery), Matching::FullText) => select
                 .push("ts_rank_cd(p.search_document, to_tsquery('english', ")
                 .push_bind(tsquery)
-                .push(")) DESC, word_similarity(")
-                .push_bind(words.join(" "))
-                .push(", p.name) DESC, p.id"),
-            None => select.push("p.created_at DESC, p.id DESC"),
+                .push(")) DESC, p.id"),
+            (Some(_), Matching::Typo) => {
+                select.push("word_similarity(").push_bind(words.join(" ")).push(", p.name) DESC, p.id")
+            }
+            (None, _) => select.push("p.created_at DESC, p.id DESC"),
         },
     };
     select.push(" LIMIT ").push_bind(query.pagination.limit()).push(" OFFSET ").push_bind(query.pagination.offset());
 
     let mut count = QueryBuilder::new("SELECT count(*) FROM products p");
-    filters.push_where(&mut count, &words);
-
-    if !searching {
-        let rows = select.build_query_as::<ProductCardRow>().fetch_all(pool);
-        let total = count.build_query_scalar::<i64>().fetch_one(pool);
-        return tokio::try_join!(rows, total);
-    }
-    let mut tx = begin_typo_tolerant(pool).await?;
-    let rows = select.build_query_as::<ProductCardRow>().fetch_all(&mut *tx).await?;
-    let total = match rows.first().and_then(|row| row.total) {
-        Some(total) => total,
-        // Past the last page the window has no row to ride on.
-        None if query.pagination.page > 1 => count.build_query_scalar::<i64>().fetch_one(&mut *tx).await?,
-        None => 0,
-    };
-    tx.commit().await?;
-    Ok((rows, total))
+    filters.push_where(&mut count, words, matching);
+    (select, count)
 }
 
 /// A read transaction in which `%>` accepts one-typo matches.
