@@ -6,7 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{
     create_user, import_fixture,
-    pages::{get_page, post_form, session_cookie},
+    pages::{get_page, post_form, session_cookie, variant_with_stock},
 };
 use leptos::server_fn::ServerFn;
 use nexus::{
@@ -17,19 +17,6 @@ use nexus::{
     domain::accounts::Role,
 };
 use sqlx::PgPool;
-
-/// A variant with exactly `stock` units: (id, product slug).
-async fn variant_with_stock(pool: &PgPool, stock: i32) -> (i64, String) {
-    let (id, slug): (i64, String) = sqlx::query_as(
-        "SELECT v.id, p.slug FROM variants v JOIN products p ON p.id = v.product_id
-         WHERE p.is_active AND p.archived_at IS NULL ORDER BY v.id LIMIT 1",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    sqlx::query("UPDATE variants SET stock = $2 WHERE id = $1").bind(id).bind(stock).execute(pool).await.unwrap();
-    (id, slug)
-}
 
 async fn line_ids(pool: &PgPool) -> Vec<i64> {
     sqlx::query_scalar("SELECT id FROM cart_items ORDER BY id").fetch_all(pool).await.unwrap()

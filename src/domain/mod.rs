@@ -5,4 +5,5 @@
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
+pub mod orders;
 pub mod random;

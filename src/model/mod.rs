@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod forms;
 pub mod listing_params;
 pub mod money;
+pub mod order;
 pub mod pagination;
 pub mod product_query;
 pub mod variant_choice;

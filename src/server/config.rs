@@ -27,6 +27,8 @@ pub struct Config {
     pub public_url: String,
     /// Limits on sign-in, registration and refresh (`NEXUS_RATE_LIMITS`).
     pub rate_limits: crate::server::rate_limit::RateLimits,
+    /// Shipping prices and tax rate (`NEXUS_SHIPPING_*`, `NEXUS_TAX_RATE_BASIS_POINTS`).
+    pub pricing: crate::model::order::Pricing,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,6 +211,21 @@ impl Config {
             }
         };
 
+        let defaults = crate::model::order::Pricing::default();
+        let money = |variable, default: i64| parse_number(&get, variable, default as u64, 0..=100_000_000);
+        let pricing = crate::model::order::Pricing {
+            standard_shipping_cents: money("NEXUS_SHIPPING_STANDARD_CENTS", defaults.standard_shipping_cents)? as i64,
+            express_shipping_cents: money("NEXUS_SHIPPING_EXPRESS_CENTS", defaults.express_shipping_cents)? as i64,
+            free_shipping_from_cents: money("NEXUS_FREE_SHIPPING_FROM_CENTS", defaults.free_shipping_from_cents)?
+                as i64,
+            tax_rate_basis_points: parse_number(
+                &get,
+                "NEXUS_TAX_RATE_BASIS_POINTS",
+                defaults.tax_rate_basis_points as u64,
+                0..=10_000,
+            )? as i64,
+        };
+
         Ok(Self {
             database_url,
             redis_url,
@@ -224,6 +241,7 @@ impl Config {
             log_format,
             public_url,
             rate_limits,
+            pricing,
         })
     }
 }

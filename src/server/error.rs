@@ -32,6 +32,11 @@ pub enum AppError {
     Validation(FieldErrors),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A 409 naming the variants a checkout wants more of than there is.
+    #[error("not enough stock")]
+    OutOfStock(Vec<crate::domain::orders::Shortage>),
+    #[error("payment declined: {0}")]
+    PaymentDeclined(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -58,7 +63,8 @@ impl AppError {
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::OutOfStock(_) => StatusCode::CONFLICT,
+            Self::PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -77,6 +83,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<FieldErrors>,
+    /// On a 409 from checkout: each variant short of stock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variants: Option<Vec<crate::domain::orders::Shortage>>,
 }
 
 impl Problem {
@@ -88,6 +97,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: None,
+            variants: None,
         }
     }
 }
@@ -105,7 +115,15 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let problem = match self {
-            Self::BadRequest(detail) | Self::Conflict(detail) | Self::Denied(detail) => Problem::new(status, detail),
+            Self::BadRequest(detail)
+            | Self::Conflict(detail)
+            | Self::Denied(detail)
+            | Self::PaymentDeclined(detail) => Problem::new(status, detail),
+            Self::OutOfStock(shortages) => Problem {
+                detail: out_of_stock_detail(&shortages),
+                variants: Some(shortages),
+                ..Problem::new(status, "")
+            },
             Self::TooManyRequests(retry_after) => {
                 let seconds = retry_after.seconds();
                 let mut response =
@@ -171,6 +189,48 @@ impl From<crate::domain::cart::CartError> for AppError {
             CartError::Database(error) => AppError::Database(error),
         }
     }
+}
+
+impl From<crate::domain::orders::OrderError> for AppError {
+    fn from(error: crate::domain::orders::OrderError) -> Self {
+        use crate::domain::orders::OrderError;
+        match error {
+            OrderError::Invalid(fields) => AppError::Validation(
+                fields.into_iter().map(|(field, message)| (field.to_owned(), vec![message])).collect(),
+            ),
+            OrderError::EmptyCart => AppError::invalid("cart", "is empty: add something before checking out"),
+            OrderError::OutOfStock(shortages) => AppError::OutOfStock(shortages),
+            OrderError::Declined(reason) => AppError::PaymentDeclined(reason),
+            OrderError::KeyReused => AppError::invalid(
+                "idempotency_key",
+                "was already used with a different request; send a new key for a new order",
+            ),
+            OrderError::KeyInProgress => {
+                AppError::Conflict("A request with this Idempotency-Key is still being processed.".into())
+            }
+            OrderError::NotFound => AppError::NotFound,
+            error @ OrderError::Transition { .. } => {
+                AppError::Conflict(format!("{}.", capitalized(&error.to_string())))
+            }
+            OrderError::Payment(error) => AppError::Unavailable(error.to_string()),
+            OrderError::Database(error) => AppError::Database(error),
+        }
+    }
+}
+
+/// Names every variant short of stock, e.g. "Not enough stock for Mug
+/// (SKU M-1): 3 wanted, 1 available."
+pub fn out_of_stock_detail(shortages: &[crate::domain::orders::Shortage]) -> String {
+    let named: Vec<String> = shortages
+        .iter()
+        .map(|s| format!("{} (SKU {}): {} wanted, {} available", s.name, s.sku, s.requested, s.available))
+        .collect();
+    format!("Not enough stock for {}.", named.join("; "))
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 impl From<crate::domain::catalog::CatalogError> for AppError {

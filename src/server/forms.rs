@@ -9,8 +9,8 @@ use crate::{
 /// `labels` names each field the way the form shows it, e.g.
 /// `("email", "Email")`; problems with fields the form lacks become the
 /// form's message.
-pub fn form_error(error: AppError, labels: &[(&str, &str)]) -> FormError {
-    match error {
+pub fn form_error(error: impl Into<AppError>, labels: &[(&str, &str)]) -> FormError {
+    match error.into() {
         AppError::Validation(fields) => {
             let mut form = FormError::default();
             for (field, messages) in fields {
@@ -24,9 +24,14 @@ pub fn form_error(error: AppError, labels: &[(&str, &str)]) -> FormError {
             }
             form
         }
-        AppError::Unauthorized(message) | AppError::Conflict(message) | AppError::Denied(message) => {
-            FormError::message(message)
-        }
+        AppError::Unauthorized(message)
+        | AppError::Conflict(message)
+        | AppError::Denied(message)
+        | AppError::PaymentDeclined(message) => FormError::message(message),
+        AppError::OutOfStock(shortages) => FormError::message(format!(
+            "{} Lower the quantity in your cart and try again.",
+            crate::server::error::out_of_stock_detail(&shortages)
+        )),
         AppError::TooManyRequests(retry_after) => {
             FormError::message(format!("Too many attempts. Try again in {} seconds.", retry_after.seconds()))
         }

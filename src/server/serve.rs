@@ -15,7 +15,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
     let app = router::build(AppState::new(config, pool.clone(), cache));
 
-    spawn_session_sweeper(pool.clone());
+    spawn_sweeper(pool.clone());
 
     let listener = TcpListener::bind(addr).await.with_context(|| {
         format!(
@@ -56,9 +56,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Deletes expired web sessions once an hour, so the table holds only
-/// live ones.
-fn spawn_session_sweeper(pool: sqlx::PgPool) {
+/// Deletes expired web sessions and idempotency keys once an hour, so the
+/// tables hold only live ones.
+fn spawn_sweeper(pool: sqlx::PgPool) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
@@ -66,6 +66,10 @@ fn spawn_session_sweeper(pool: sqlx::PgPool) {
             match super::auth::session::delete_expired(&pool).await {
                 Ok(deleted) => tracing::debug!(deleted, "expired sessions deleted"),
                 Err(error) => tracing::warn!(%error, "deleting expired sessions failed"),
+            }
+            match crate::domain::orders::delete_expired_keys(&pool).await {
+                Ok(deleted) => tracing::debug!(deleted, "expired idempotency keys deleted"),
+                Err(error) => tracing::warn!(%error, "deleting expired idempotency keys failed"),
             }
         }
     });

@@ -8,7 +8,11 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
 use super::{auth::TokenKeys, cache::Cache, config::Config, rate_limit::RateLimiter};
-use crate::domain::{cart::CartService, catalog::CatalogService};
+use crate::domain::{
+    cart::CartService,
+    catalog::CatalogService,
+    orders::{OrderService, SimulatedProvider},
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +21,7 @@ pub struct AppState {
     pub cache: Cache,
     pub catalog: CatalogService,
     pub cart: CartService,
+    pub orders: OrderService,
     pub leptos_options: LeptosOptions,
     pub metrics: PrometheusHandle,
     pub tokens: Arc<TokenKeys>,
@@ -28,6 +33,7 @@ impl AppState {
         let leptos_options = leptos_options(&config);
         let catalog = CatalogService::new(pool.clone(), cache.clone(), config.currency.clone());
         let cart = CartService::new(pool.clone(), config.currency.clone());
+        let orders = OrderService::new(pool.clone(), catalog.clone(), Arc::new(SimulatedProvider), config.pricing);
         let tokens = Arc::new(TokenKeys::from_secret(config.secret_key.expose()));
         Self {
             rate_limiter: RateLimiter::new(cache.clone()),
@@ -37,6 +43,7 @@ impl AppState {
             cache,
             catalog,
             cart,
+            orders,
             leptos_options,
             metrics: super::metrics::handle(),
         }

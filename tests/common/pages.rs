@@ -8,6 +8,7 @@ use axum::{
 };
 use leptos::server_fn::ServerFn;
 use nexus::app::pages::auth::SignIn;
+use sqlx::PgPool;
 
 use super::{TestResponse, send};
 
@@ -88,4 +89,17 @@ pub async fn sign_in(app: &Router, email: &str, password: &str) -> String {
     assert_eq!(response.status, StatusCode::FOUND, "{}", response.body);
     assert_eq!(response.header("location"), "/account");
     session_cookie(&response)
+}
+
+/// The first listed variant, set to exactly `stock` units: (id, product slug).
+pub async fn variant_with_stock(pool: &PgPool, stock: i32) -> (i64, String) {
+    let (id, slug): (i64, String) = sqlx::query_as(
+        "SELECT v.id, p.slug FROM variants v JOIN products p ON p.id = v.product_id
+         WHERE p.is_active AND p.archived_at IS NULL ORDER BY v.id LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE variants SET stock = $2 WHERE id = $1").bind(id).bind(stock).execute(pool).await.unwrap();
+    (id, slug)
 }

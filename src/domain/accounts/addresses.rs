@@ -3,15 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use sqlx::PgPool;
+use serde::{Deserialize, Serialize};
+use sqlx::{PgExecutor, PgPool};
 
 use super::AccountError;
 
 pub use crate::model::account::Address;
 
 /// An address as typed, before validation.
-#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AddressInput {
     pub full_name: String,
     pub line1: String,
@@ -111,11 +111,11 @@ pub async fn list(pool: &PgPool, user_id: i64) -> Result<Vec<Address>, AccountEr
         .await?)
 }
 
-pub async fn find(pool: &PgPool, user_id: i64, id: i64) -> Result<Address, AccountError> {
+pub async fn find(executor: impl PgExecutor<'_>, user_id: i64, id: i64) -> Result<Address, AccountError> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM addresses WHERE user_id = $1 AND id = $2"))
         .bind(user_id)
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(executor)
         .await?
         .ok_or(AccountError::NotFound)
 }

@@ -77,3 +77,39 @@ pub(super) async fn record(
     .await?;
     Ok(())
 }
+
+/// Adds `deltas[i]` to the stock of `variant_ids[i]` and writes a ledger row
+/// for each, inside the caller's transaction. The rows are locked in id
+/// order first: every multi-variant stock change (checkouts, cancellations)
+/// takes its locks in that one order, so concurrent ones queue instead of
+/// deadlocking. The callers make sure no stock goes below zero; the
+/// column's CHECK would refuse it anyway.
+pub(crate) async fn apply_deltas(
+    conn: &mut PgConnection,
+    variant_ids: &[i64],
+    deltas: &[i32],
+    reason: &str,
+    actor: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT id FROM variants WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(variant_ids)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "WITH changed AS (
+             UPDATE variants v SET stock = v.stock + d.delta, updated_at = now()
+             FROM UNNEST($1::bigint[], $2::int[]) AS d(id, delta)
+             WHERE v.id = d.id AND d.delta <> 0
+             RETURNING v.id, d.delta, v.stock
+         )
+         INSERT INTO inventory_ledger (variant_id, delta, stock_after, reason, actor_id)
+         SELECT id, delta, stock, $3, $4 FROM changed",
+    )
+    .bind(variant_ids)
+    .bind(deltas)
+    .bind(reason)
+    .bind(actor)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -6,7 +6,7 @@
 pub mod admin;
 pub mod images;
 pub mod import;
-mod inventory;
+pub(crate) mod inventory;
 mod listing;
 mod queries;
 pub mod search;

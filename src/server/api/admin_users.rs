@@ -13,7 +13,7 @@ use crate::{
         Role,
         admin::{self, UserChange, UserFilter, UserSummary},
     },
-    model::pagination::{Page, Pagination},
+    model::pagination::Page,
     server::{
         auth::{AdminUser, ClientIp},
         error::{AppError, Problem},
@@ -47,8 +47,7 @@ pub async fn list_users(
     _admin: AdminUser,
     Query(params): Query<UserListParams>,
 ) -> Result<Json<Page<UserSummary>>, AppError> {
-    let pagination = Pagination::parse(params.page.as_deref(), params.per_page.as_deref())
-        .map_err(|(field, message)| AppError::invalid(field, message))?;
+    let pagination = super::pagination(params.page.as_deref(), params.per_page.as_deref())?;
     let role = match params.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         Some(role) => Some(role.parse::<Role>()?),
         None => None,

@@ -4,12 +4,14 @@
 //! from the routes.
 
 mod account;
+mod admin_orders;
 mod admin_users;
 mod auth;
 mod cart;
 mod catalog_admin;
 mod categories;
 pub mod json;
+mod orders;
 mod products;
 mod system;
 
@@ -33,7 +35,7 @@ const API_BODY_LIMIT: usize = 1024 * 1024;
     ),
     components(schemas(super::error::Problem)),
     modifiers(&BearerAuth),
-    tags((name = "system"), (name = "auth"), (name = "account"), (name = "cart"), (name = "catalog"), (name = "catalog admin"), (name = "admin"))
+    tags((name = "system"), (name = "auth"), (name = "account"), (name = "cart"), (name = "orders"), (name = "catalog"), (name = "catalog admin"), (name = "order admin"), (name = "admin"))
 )]
 struct ApiDoc;
 
@@ -65,6 +67,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cart::get_cart, cart::clear_cart))
         .routes(routes!(cart::add_item))
         .routes(routes!(cart::update_item, cart::remove_item))
+        .routes(routes!(orders::list_orders, orders::place_order))
+        .routes(routes!(orders::order_detail))
+        .routes(routes!(orders::cancel_order))
+        .routes(routes!(admin_orders::list_orders))
+        .routes(routes!(admin_orders::change_status))
         .routes(routes!(admin_users::list_users))
         .routes(routes!(admin_users::update_user))
         .routes(routes!(products::list_products, catalog_admin::create_product))
@@ -84,6 +91,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(categories::category_detail, catalog_admin::update_category, catalog_admin::delete_category))
         .fallback(unknown_route);
     OpenApiRouter::with_openapi(ApiDoc::openapi()).routes(routes!(system::health)).nest("/api/v1", v1).split_for_parts()
+}
+
+/// `page` and `per_page` of a list request; a bad value is a 422 naming it.
+fn pagination(page: Option<&str>, per_page: Option<&str>) -> Result<crate::model::Pagination, AppError> {
+    crate::model::Pagination::parse(page, per_page).map_err(|(field, message)| AppError::invalid(field, message))
 }
 
 async fn unknown_route() -> AppError {

@@ -1,0 +1,111 @@
+//! Checkout and the caller's orders. Every rule lives in `domain::orders`;
+//! these handlers read the request and shape the response.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::json::ApiJson;
+use crate::{
+    domain::orders::{CheckoutRequest, Order, OrderSummary},
+    model::pagination::Page,
+    server::{
+        auth::AuthUser,
+        error::{AppError, Problem},
+        state::AppState,
+    },
+};
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+/// Places an order for everything in the caller's cart.
+#[utoipa::path(post, path = "/orders", tag = "orders", request_body = CheckoutRequest,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Same key and body within 24 h returns the first order; a different body → 422")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The order, paid (or pending while the provider confirms)", body = Order),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 402, description = "The card was declined; nothing was reserved", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not enough stock (`variants` names them) or the same key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty cart, invalid fields, an expired or mistyped card, or a reused key", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn place_order(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<CheckoutRequest>,
+) -> Result<(StatusCode, Json<Order>), AppError> {
+    let key = match headers.get(IDEMPOTENCY_KEY) {
+        None => None,
+        Some(value) => {
+            Some(value.to_str().map_err(|_| AppError::invalid("idempotency_key", "must be visible ASCII characters"))?)
+        }
+    };
+    let placed = state.orders.place_order(auth.user.id, request, key).await?;
+    Ok((StatusCode::CREATED, Json(placed.order)))
+}
+
+/// The caller's orders, newest first.
+#[utoipa::path(get, path = "/orders", tag = "orders", params(PageParams), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of orders", body = Page<OrderSummary>),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad page parameter, named", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_orders(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(params): Query<PageParams>,
+) -> Result<Json<Page<OrderSummary>>, AppError> {
+    let pagination = super::pagination(params.page.as_deref(), params.per_page.as_deref())?;
+    let (orders, total) = state.orders.customer_orders(auth.user.id, pagination).await?;
+    Ok(Json(Page::new(orders, pagination, total)))
+}
+
+/// One of the caller's orders.
+#[utoipa::path(get, path = "/orders/{number}", tag = "orders",
+    params(("number" = String, Path, description = "Order number, e.g. NX-2026-000123")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order with lines, totals, address and status history", body = Order),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn order_detail(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(number): Path<String>,
+) -> Result<Json<Order>, AppError> {
+    Ok(Json(state.orders.customer_order(auth.user.id, &number).await?))
+}
+
+/// Cancels one of the caller's orders while it is pending or paid: the goods
+/// go back in stock and a paid order is refunded.
+#[utoipa::path(post, path = "/orders/{number}/cancel", tag = "orders",
+    params(("number" = String, Path, description = "Order number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cancelled order", body = Order),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The order has shipped or already ended", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn cancel_order(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(number): Path<String>,
+) -> Result<Json<Order>, AppError> {
+    Ok(Json(state.orders.cancel(auth.user.id, &number).await?))
+}
