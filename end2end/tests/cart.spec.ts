@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { waitForHydration } from "./support";
 
 for (const javaScriptEnabled of [true, false]) {
   test.describe(`with JavaScript ${javaScriptEnabled ? "on" : "off"}`, () => {
@@ -19,9 +20,16 @@ for (const javaScriptEnabled of [true, false]) {
       expect(target).not.toBe("");
 
       await page.goto(target);
+      if (javaScriptEnabled) await waitForHydration(page);
       await page.getByLabel("Quantity").fill("1");
       await page.getByRole("button", { name: "Add to cart" }).click();
 
+      if (javaScriptEnabled) {
+        // The page stays; the header counts the new unit.
+        await expect(page.getByText("Added to cart.")).toBeVisible();
+        await expect(page.getByRole("link", { name: "Cart (1)" })).toBeVisible();
+        await page.getByRole("link", { name: "Cart (1)" }).click();
+      }
       await expect(page).toHaveURL(/\/cart$/);
       await expect(page.getByRole("link", { name: "Cart (1)" })).toBeVisible();
       await expect(page.getByTestId("cart-line")).toHaveCount(1);

@@ -19,8 +19,10 @@ use pages::{
     auth::{LoginPage, LogoutPage, RegisterPage},
     cart::CartPage,
     category::CategoryPage,
+    checkout::CheckoutPage,
     home::HomePage,
     not_found::NotFound,
+    orders::{OrderPage, OrdersPage},
     product::ProductPage,
     search::SearchPage,
 };
@@ -86,6 +88,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                         <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async/>
                         <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
+                        <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async/>
+                        <Route path=path!("/orders") view=OrdersPage ssr=SsrMode::Async/>
+                        <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async/>
                         <Route path=path!("/login") view=LoginPage/>
                         <Route path=path!("/register") view=RegisterPage/>
                         <Route path=path!("/logout") view=LogoutPage/>

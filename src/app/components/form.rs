@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use crate::model::forms::FormError;
 
 pub const INPUT_CLASS: &str = "mt-1 w-full rounded-button border border-line bg-white px-3 py-2 text-sm focus:border-brand focus:outline-none focus:ring-2 focus:ring-brand/30";
+/// A white card around one section of a page (a form, a summary).
+pub const SECTION_CLASS: &str = "rounded-card border border-line bg-white p-6";
 pub const PRIMARY_BUTTON_CLASS: &str = "rounded-button bg-brand px-4 py-2 text-sm font-semibold text-white hover:bg-brand-dark focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand";
 
 /// The problems with one field, under it; its id is what the field's

@@ -1,15 +1,48 @@
 use leptos::prelude::*;
 
 use crate::{
-    app::{
-        STORE_NAME,
-        pages::{
-            auth::{SignOutButton, current_viewer},
-            cart::cart_count,
-        },
-    },
-    model::CategorySummary,
+    app::{STORE_NAME, pages::auth::SignOutButton},
+    model::{CategorySummary, account::Viewer},
 };
+
+/// Who is signed in and how many units their cart holds: one lookup of the
+/// visitor for the whole header.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HeaderData {
+    pub viewer: Option<Viewer>,
+    pub cart_count: i64,
+}
+
+#[server]
+pub async fn header_state() -> Result<HeaderData, ServerFnError> {
+    use crate::app::pages::{auth, cart};
+    let state = auth::state();
+    let auth = auth::viewer(&state).await;
+    let cart_count = cart::count_for(&state, auth.as_ref()).await;
+    let viewer = auth.map(|auth| Viewer { name: auth.user.name, is_staff: auth.user.role.is_staff() });
+    Ok(HeaderData { viewer, cart_count })
+}
+
+/// The header's cart count once the page changed it without a reload
+/// (add to cart); `None` until then, when the server's count stands.
+#[derive(Clone, Copy)]
+pub struct CartCount(RwSignal<Option<i64>>);
+
+impl Default for CartCount {
+    fn default() -> Self {
+        Self(RwSignal::new(None))
+    }
+}
+
+impl CartCount {
+    pub fn set(self, count: i64) {
+        self.0.set(Some(count));
+    }
+
+    fn get_or(self, server_count: i64) -> i64 {
+        self.0.get().unwrap_or(server_count)
+    }
+}
 
 /// All departments, for the category menu.
 #[server]
@@ -27,8 +60,8 @@ pub async fn get_department_menu() -> Result<Vec<CategorySummary>, ServerFnError
 pub fn Header() -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     let departments = OnceResource::new(get_department_menu());
-    let viewer = OnceResource::new(current_viewer());
-    let cart_items = OnceResource::new(cart_count());
+    let header = OnceResource::new(header_state());
+    let cart_count = use_context::<CartCount>().unwrap_or_default();
     view! {
         <header class="sticky top-0 z-40 border-b border-line bg-white/95 backdrop-blur">
             <div class="mx-auto flex max-w-7xl flex-wrap items-center gap-3 px-4 py-3 sm:flex-nowrap sm:gap-6 sm:px-6 lg:px-8">
@@ -57,20 +90,25 @@ pub fn Header() -> impl IntoView {
                     </button>
                 </form>
                 <nav aria-label="Account" class="ml-auto flex items-center gap-4 text-sm font-medium sm:ml-0">
-                    <Suspense fallback=|| view! { <a href="/cart" class="hover:text-brand">"Cart (0)"</a> }>
+                    <Suspense fallback=|| view! {
+                        <a href="/cart" class="hover:text-brand">"Cart (0)"</a>
+                        <a href="/login" class="hover:text-brand">"Sign in"</a>
+                    }>
                         {move || Suspend::new(async move {
-                            let count = cart_items.await.unwrap_or(0);
-                            view! { <a href="/cart" class="hover:text-brand">{format!("Cart ({count})")}</a> }
-                        })}
-                    </Suspense>
-                    <Suspense fallback=|| view! { <a href="/login" class="hover:text-brand">"Sign in"</a> }>
-                        {move || Suspend::new(async move {
-                            match viewer.await {
-                                Ok(Some(viewer)) => view! {
-                                    <a href="/account" class="hover:text-brand" title=format!("Signed in as {}", viewer.name)>"Account"</a>
-                                    <SignOutButton class="hover:text-brand"/>
-                                }.into_any(),
-                                _ => view! { <a href="/login" class="hover:text-brand">"Sign in"</a> }.into_any(),
+                            let header = header.await.unwrap_or(HeaderData { viewer: None, cart_count: 0 });
+                            let server_count = header.cart_count;
+                            view! {
+                                <a href="/cart" class="hover:text-brand" data-testid="cart-link">
+                                    {move || format!("Cart ({})", cart_count.get_or(server_count))}
+                                </a>
+                                {match header.viewer {
+                                    Some(viewer) => view! {
+                                        <a href="/orders" class="hover:text-brand">"Orders"</a>
+                                        <a href="/account" class="hover:text-brand" title=format!("Signed in as {}", viewer.name)>"Account"</a>
+                                        <SignOutButton class="hover:text-brand"/>
+                                    }.into_any(),
+                                    None => view! { <a href="/login" class="hover:text-brand">"Sign in"</a> }.into_any(),
+                                }}
                             }
                         })}
                     </Suspense>

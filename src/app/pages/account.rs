@@ -8,7 +8,7 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use super::auth::{SignOutButton, last_error};
 use crate::{
-    app::components::form::{FormAlert, PRIMARY_BUTTON_CLASS, TextField},
+    app::components::form::{FormAlert, PRIMARY_BUTTON_CLASS, SECTION_CLASS, TextField},
     model::{
         account::{AccountOverview, Address},
         forms::FormError,
@@ -19,7 +19,7 @@ use crate::{
 mod server {
     use crate::{
         model::forms::FormError,
-        server::{auth::AuthUser, forms, state::AppState},
+        server::{auth::AuthUser, state::AppState},
     };
 
     /// The signed-in user, or a redirect to the sign-in page.
@@ -35,10 +35,6 @@ mod server {
 
     pub fn saved() {
         leptos_axum::redirect("/account?saved=1");
-    }
-
-    pub fn to_form(error: impl Into<crate::server::error::AppError>, labels: &[(&str, &str)]) -> FormError {
-        forms::form_error(error.into(), labels)
     }
 }
 
@@ -68,9 +64,9 @@ pub async fn update_profile(name: String) -> Result<(), FormError> {
     use crate::domain::accounts;
     let state = super::auth::state();
     let auth = server::signed_in(&state).await?;
-    accounts::update_name(&state.pool, auth.user.id, &name)
-        .await
-        .map_err(|error| server::to_form(error, &[("name", "Name")]).keeping([("name", name.as_str())]))?;
+    accounts::update_name(&state.pool, auth.user.id, &name).await.map_err(|error| {
+        crate::server::forms::form_error(error, &[("name", "Name")]).keeping([("name", name.as_str())])
+    })?;
     server::saved();
     Ok(())
 }
@@ -97,9 +93,9 @@ pub async fn change_password(current_password: String, new_password: String) -> 
             if let Some(messages) = fields.remove("password") {
                 fields.insert("new_password".into(), messages);
             }
-            server::to_form(AppError::Validation(fields), &[("new_password", "New password")])
+            crate::server::forms::form_error(AppError::Validation(fields), &[("new_password", "New password")])
         }
-        other => server::to_form(other, &[]),
+        other => crate::server::forms::form_error(other, &[]),
     })?;
     // This session signed in again just now; every other one has ended.
     let session = super::auth::session().await?;
@@ -145,7 +141,8 @@ pub async fn add_address(
     ];
     let input = AddressInput { full_name, line1, line2, city, postal_code, country, phone };
     addresses::create(&state.pool, auth.user.id, input).await.map_err(|error| {
-        server::to_form(error, ADDRESS_LABELS).keeping(typed.iter().map(|(field, value)| (*field, value.as_str())))
+        crate::server::forms::form_error(error, ADDRESS_LABELS)
+            .keeping(typed.iter().map(|(field, value)| (*field, value.as_str())))
     })?;
     server::saved();
     Ok(())
@@ -156,7 +153,9 @@ pub async fn remove_address(id: i64) -> Result<(), FormError> {
     use crate::domain::accounts::addresses;
     let state = super::auth::state();
     let auth = server::signed_in(&state).await?;
-    addresses::delete(&state.pool, auth.user.id, id).await.map_err(|error| server::to_form(error, &[]))?;
+    addresses::delete(&state.pool, auth.user.id, id)
+        .await
+        .map_err(|error| crate::server::forms::form_error(error, &[]))?;
     server::saved();
     Ok(())
 }
@@ -178,8 +177,6 @@ pub fn AccountPage() -> impl IntoView {
         </Suspense>
     }
 }
-
-const SECTION_CLASS: &str = "rounded-card border border-line bg-white p-6";
 
 #[component]
 fn Account(account: AccountOverview) -> impl IntoView {

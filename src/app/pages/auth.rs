@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     app::components::form::{FormAlert, PRIMARY_BUTTON_CLASS, TextField},
-    model::{account::Viewer, forms::FormError},
+    model::forms::FormError,
 };
 
 #[cfg(feature = "ssr")]
@@ -53,13 +53,6 @@ mod server {
 
 #[cfg(feature = "ssr")]
 pub(crate) use server::{client_ip, session, session_failed, state, viewer};
-
-/// Who is signed in, for the header; `None` for visitors.
-#[server]
-pub async fn current_viewer() -> Result<Option<Viewer>, ServerFnError> {
-    let state = state();
-    Ok(viewer(&state).await.map(|auth| Viewer { name: auth.user.name, is_staff: auth.user.role.is_staff() }))
-}
 
 #[cfg(feature = "ssr")]
 const SIGN_IN_LABELS: &[(&str, &str)] = &[("email", "Email"), ("password", "Password")];

@@ -11,6 +11,7 @@ use super::auth::last_error;
 use crate::{
     app::components::{
         form::{FormAlert, PRIMARY_BUTTON_CLASS},
+        header::CartCount,
         price::Price,
     },
     model::{Cents, cart::Cart, forms::FormError},
@@ -23,7 +24,7 @@ mod server {
     use crate::{
         domain::{cart::CartOwner, random::random_hex},
         model::forms::FormError,
-        server::state::AppState,
+        server::{auth::AuthUser, state::AppState},
     };
 
     const GUEST_CART_KEY: &str = "cart_key";
@@ -32,7 +33,12 @@ mod server {
     /// The visitor's cart owner; for a guest without a cart, a new key only
     /// when `create` (reading never starts a session).
     pub async fn owner(state: &AppState, create: bool) -> Result<Option<CartOwner>, FormError> {
-        if let Some(auth) = super::super::auth::viewer(state).await {
+        owner_for(super::super::auth::viewer(state).await.as_ref(), create).await
+    }
+
+    /// As `owner`, for a caller who already looked up the visitor.
+    pub async fn owner_for(viewer: Option<&AuthUser>, create: bool) -> Result<Option<CartOwner>, FormError> {
+        if let Some(auth) = viewer {
             return Ok(Some(CartOwner::User(auth.user.id)));
         }
         let session = super::super::auth::session().await?;
@@ -63,18 +69,37 @@ mod server {
         }
     }
 
+    /// Units in the visitor's cart (0 when it cannot be read).
+    pub async fn count_for(state: &AppState, viewer: Option<&AuthUser>) -> i64 {
+        let Ok(Some(owner)) = owner_for(viewer, false).await else {
+            return 0;
+        };
+        state.cart.cart(&owner).await.map(|cart| cart.item_count).unwrap_or(0)
+    }
+
+    /// Redirects only a form posted without JavaScript; a hydrated page
+    /// gets the result and updates itself in place.
+    pub fn redirect_plain_form(path: &str) {
+        let plain_form = leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+        });
+        if plain_form {
+            leptos_axum::redirect(path);
+        }
+    }
+
     pub async fn take_notice() -> Option<String> {
         let session = super::super::auth::session().await.ok()?;
         session.remove::<String>(NOTICE_KEY).await.ok().flatten()
     }
-
-    pub fn to_form(error: crate::domain::cart::CartError) -> FormError {
-        crate::server::forms::form_error(error.into(), &[])
-    }
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use server::merge_guest_cart;
+pub(crate) use server::{count_for, merge_guest_cart};
 
 /// The cart page's data: the cart (none for a guest who never added
 /// anything) and a one-time notice.
@@ -99,30 +124,31 @@ pub async fn load_cart() -> Result<CartPageData, ServerFnError> {
     Ok(CartPageData { cart, notice: server::take_notice().await })
 }
 
-/// Units in the visitor's cart, for the header.
+/// Adds to the visitor's cart and answers the new number of units, which
+/// a hydrated page shows in the header; without JavaScript the browser is
+/// sent to the cart.
 #[server]
-pub async fn cart_count() -> Result<i64, ServerFnError> {
-    let state = super::auth::state();
-    let Ok(Some(owner)) = server::owner(&state, false).await else {
-        return Ok(0);
-    };
-    Ok(state.cart.cart(&owner).await.map(|cart| cart.item_count).unwrap_or(0))
-}
-
-#[server]
-pub async fn add_to_cart(variant_id: i64, quantity: i32) -> Result<(), FormError> {
+pub async fn add_to_cart(variant_id: i64, quantity: i32) -> Result<i64, FormError> {
     let state = super::auth::state();
     let owner = server::owner(&state, true).await?.ok_or_else(|| FormError::message("No cart."))?;
-    state.cart.add_item(&owner, variant_id, quantity).await.map_err(server::to_form)?;
-    leptos_axum::redirect("/cart");
-    Ok(())
+    let cart = state
+        .cart
+        .add_item(&owner, variant_id, quantity)
+        .await
+        .map_err(|error| crate::server::forms::form_error(error, &[]))?;
+    server::redirect_plain_form("/cart");
+    Ok(cart.item_count)
 }
 
 #[server]
 pub async fn update_cart_line(line_id: i64, quantity: i32) -> Result<(), FormError> {
     let state = super::auth::state();
     let owner = server::owner(&state, false).await?.ok_or_else(|| FormError::message("Your cart is empty."))?;
-    state.cart.set_quantity(&owner, line_id, quantity).await.map_err(server::to_form)?;
+    state
+        .cart
+        .set_quantity(&owner, line_id, quantity)
+        .await
+        .map_err(|error| crate::server::forms::form_error(error, &[]))?;
     leptos_axum::redirect("/cart");
     Ok(())
 }
@@ -131,26 +157,38 @@ pub async fn update_cart_line(line_id: i64, quantity: i32) -> Result<(), FormErr
 pub async fn remove_cart_line(line_id: i64) -> Result<(), FormError> {
     let state = super::auth::state();
     let owner = server::owner(&state, false).await?.ok_or_else(|| FormError::message("Your cart is empty."))?;
-    state.cart.remove_item(&owner, line_id).await.map_err(server::to_form)?;
+    state.cart.remove_item(&owner, line_id).await.map_err(|error| crate::server::forms::form_error(error, &[]))?;
     leptos_axum::redirect("/cart");
     Ok(())
 }
 
-/// The product page's form: the chosen variant and a quantity.
+/// The product page's form: the chosen variant and a quantity. With
+/// JavaScript it posts in the background, says "Added to cart" and updates
+/// the header's count; without, it is a plain POST that lands on `/cart`.
 #[component]
 pub fn AddToCart(variant_id: i64, sold_out: bool) -> impl IntoView {
-    let error = last_error(ServerAction::<AddToCart>::new());
+    let action = ServerAction::<AddToCart>::new();
+    let cart_count = use_context::<CartCount>();
+    Effect::new(move |_| {
+        if let (Some(Ok(count)), Some(cart_count)) = (action.value().get(), cart_count) {
+            cart_count.set(count);
+        }
+    });
+    let outcome = move || action.value().get();
     view! {
-        <form method="post" action=AddToCart::url() class="mt-6 flex flex-wrap items-end gap-3">
+        <ActionForm action attr:class="mt-6 flex flex-wrap items-end gap-3">
             <input type="hidden" name="variant_id" value=variant_id/>
             <div>
                 <label for="add-quantity" class="block text-sm font-medium">"Quantity"</label>
                 <input id="add-quantity" name="quantity" type="number" min="1" max="999" value="1" required
                     class="mt-1 w-20 rounded-button border border-line px-3 py-2 text-sm"/>
             </div>
-            <button type="submit" class=PRIMARY_BUTTON_CLASS disabled=sold_out>"Add to cart"</button>
-            <div class="w-full"><FormAlert error=error/></div>
-        </form>
+            <button type="submit" class=PRIMARY_BUTTON_CLASS disabled=move || sold_out || action.pending().get()>"Add to cart"</button>
+            <p role="status" class="text-sm font-medium text-green-800">
+                {move || matches!(outcome(), Some(Ok(_))).then_some("Added to cart.")}
+            </p>
+            <div class="w-full">{move || view! { <FormAlert error=outcome().and_then(Result::err)/> }}</div>
+        </ActionForm>
     }
 }
 
@@ -226,6 +264,10 @@ fn CartView(data: CartPageData) -> impl IntoView {
                 "Subtotal ("{cart.item_count}" items): "
                 <span class="font-semibold" data-testid="cart-subtotal"><Price cents=Cents(cart.subtotal_cents) currency/></span>
             </p>
+            // A GET form, so "Checkout" is a real button that works without JavaScript.
+            <form method="get" action="/checkout">
+                <button type="submit" class=PRIMARY_BUTTON_CLASS>"Checkout"</button>
+            </form>
         </div>
     }
     .into_any()

@@ -4,9 +4,11 @@ pub mod account;
 pub mod auth;
 pub mod cart;
 pub mod category;
+pub mod checkout;
 pub mod home;
 pub mod listing;
 pub mod not_found;
+pub mod orders;
 pub mod product;
 pub mod search;
 

@@ -1,0 +1,325 @@
+//! `/checkout`: address (saved or new), shipping method, card, summary and
+//! **Place order**. The form is a plain POST to `place_order`, which calls
+//! the same `OrderService::place_order` as `POST /api/v1/orders`. Each
+//! render carries a fresh idempotency key in a hidden field, so a
+//! double-clicked "Place order" creates one order; after a failure the page
+//! renders again with a new key.
+
+// The checkout form's fields are `place_order`'s arguments, one each.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::{Meta, Title};
+use leptos_router::components::Redirect;
+
+use super::auth::last_error;
+use crate::{
+    app::components::{
+        form::{FormAlert, PRIMARY_BUTTON_CLASS, SECTION_CLASS, TextField},
+        price::Price,
+    },
+    model::{
+        Cents,
+        account::Address,
+        cart::Cart,
+        forms::FormError,
+        order::{Pricing, ShippingMethod},
+    },
+};
+
+/// Everything the checkout page shows.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CheckoutData {
+    pub cart: Cart,
+    pub addresses: Vec<Address>,
+    pub pricing: Pricing,
+    pub idempotency_key: String,
+}
+
+/// The page's data; `None` when nobody is signed in.
+#[server]
+pub async fn load_checkout() -> Result<Option<CheckoutData>, ServerFnError> {
+    use crate::domain::{accounts::addresses, cart::CartOwner, random::random_hex};
+    let state = super::auth::state();
+    let Some(auth) = super::auth::viewer(&state).await else {
+        return Ok(None);
+    };
+    let failed = |error: &dyn std::fmt::Display| {
+        tracing::error!(%error, "loading the checkout failed");
+        ServerFnError::new("Checkout is unavailable right now.")
+    };
+    let cart = state.cart.cart(&CartOwner::User(auth.user.id)).await.map_err(|e| failed(&e))?;
+    let addresses = addresses::list(&state.pool, auth.user.id).await.map_err(|e| failed(&e))?;
+    Ok(Some(CheckoutData { cart, addresses, pricing: state.orders.pricing(), idempotency_key: random_hex(16) }))
+}
+
+#[cfg(feature = "ssr")]
+const CHECKOUT_LABELS: &[(&str, &str)] = &[
+    ("address_id", "Saved address"),
+    ("full_name", "Full name"),
+    ("line1", "Address line 1"),
+    ("line2", "Address line 2"),
+    ("city", "City"),
+    ("postal_code", "Postal code"),
+    ("country", "Country"),
+    ("phone", "Phone"),
+    ("shipping_method", "Shipping method"),
+    ("card_number", "Card number"),
+    ("exp_month", "Expiry month"),
+    ("exp_year", "Expiry year"),
+    ("cvc", "CVC"),
+];
+
+/// The checkout form as posted. The card number and CVC are never echoed
+/// back to the page; everything else is, when something needs fixing.
+#[server]
+pub async fn place_order(
+    idempotency_key: String,
+    // A saved address's id; absent or empty for the typed one.
+    address_id: Option<String>,
+    full_name: Option<String>,
+    line1: Option<String>,
+    line2: Option<String>,
+    city: Option<String>,
+    postal_code: Option<String>,
+    country: Option<String>,
+    shipping_method: Option<String>,
+    card_number: String,
+    exp_month: String,
+    exp_year: String,
+    cvc: String,
+) -> Result<(), FormError> {
+    use crate::domain::{
+        accounts::addresses::AddressInput,
+        orders::{CardInput, CheckoutRequest},
+    };
+    let state = super::auth::state();
+    let Some(auth) = super::auth::viewer(&state).await else {
+        leptos_axum::redirect("/login?next=/checkout");
+        return Err(FormError::message("Please sign in to check out."));
+    };
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let kept: Vec<(&str, String)> = vec![
+        ("address_id", text(&address_id)),
+        ("full_name", text(&full_name)),
+        ("line1", text(&line1)),
+        ("line2", text(&line2)),
+        ("city", text(&city)),
+        ("postal_code", text(&postal_code)),
+        ("country", text(&country)),
+        ("shipping_method", text(&shipping_method)),
+        ("exp_month", exp_month.clone()),
+        ("exp_year", exp_year.clone()),
+    ];
+    // An unreadable id becomes 0, which no address has: "not one of your saved addresses".
+    let address_id =
+        address_id.as_deref().map(str::trim).filter(|id| !id.is_empty()).map(|id| id.parse::<i64>().unwrap_or(0));
+    let request = CheckoutRequest {
+        address_id,
+        shipping_address: address_id.is_none().then(|| AddressInput {
+            full_name: full_name.unwrap_or_default(),
+            line1: line1.unwrap_or_default(),
+            line2,
+            city: city.unwrap_or_default(),
+            postal_code: postal_code.unwrap_or_default(),
+            country: country.unwrap_or_default(),
+            phone: None,
+        }),
+        shipping_method: shipping_method.unwrap_or_default(),
+        payment: CardInput {
+            card_number,
+            // Unreadable numbers become 0, which the card check names.
+            exp_month: exp_month.trim().parse().unwrap_or(0),
+            exp_year: exp_year.trim().parse().unwrap_or(0),
+            cvc,
+        },
+    };
+    let placed = state.orders.place_order(auth.user.id, request, Some(&idempotency_key)).await.map_err(|error| {
+        crate::server::forms::form_error(error, CHECKOUT_LABELS)
+            .keeping(kept.iter().map(|(field, value)| (*field, value.as_str())))
+    })?;
+    leptos_axum::redirect(&format!("/orders/{}?placed=1", placed.order.number));
+    Ok(())
+}
+
+#[component]
+pub fn CheckoutPage() -> impl IntoView {
+    let data = Resource::new_blocking(|| (), |_| load_checkout());
+    view! {
+        <Title text="Checkout"/>
+        <Meta name="robots" content="noindex"/>
+        <h1 class="text-2xl font-bold">"Checkout"</h1>
+        <Suspense fallback=|| view! { <p class="text-muted">"Loading checkout…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(Some(data)) if data.cart.items.is_empty() => view! {
+                        <p class="mt-6 text-muted">"Your cart is empty."</p>
+                        <a href="/" class="mt-4 inline-block font-medium text-brand hover:underline">"Continue shopping"</a>
+                    }.into_any(),
+                    Ok(Some(data)) => view! { <CheckoutForm data/> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/login?next=/checkout"/> }.into_any(),
+                    Err(error) => view! { <p role="alert" class="mt-4 text-danger">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CheckoutForm(data: CheckoutData) -> impl IntoView {
+    let error = last_error(ServerAction::<PlaceOrder>::new());
+    let field = |name: &str| error.as_ref().and_then(|e| e.field_message(name));
+    let value = |name: &str| error.as_ref().and_then(|e| e.value(name)).unwrap_or_default();
+    let initial_method = match value("shipping_method").as_str() {
+        "express" => ShippingMethod::Express,
+        _ => ShippingMethod::Standard,
+    };
+    let method = RwSignal::new(initial_method);
+    let CheckoutData { cart, addresses, pricing, idempotency_key } = data;
+    let currency = cart.currency.clone();
+    let subtotal = cart.subtotal_cents;
+    // After a failed attempt, the address chosen then (possibly the new one).
+    let chosen_address = match error.as_ref().and_then(|e| e.value("address_id")) {
+        Some(kept) => kept.parse::<i64>().ok(),
+        None => addresses.first().map(|address| address.id),
+    };
+    let has_saved = !addresses.is_empty();
+    let shipping_price = {
+        let currency = currency.clone();
+        move |method: ShippingMethod| match pricing.shipping_cents(subtotal, method) {
+            0 => "Free".to_owned(),
+            cents => Cents(cents).display(&currency),
+        }
+    };
+    view! {
+        <form method="post" action=PlaceOrder::url() class="mt-6 grid gap-6 lg:grid-cols-[1fr_22rem]" novalidate>
+            <input type="hidden" name="idempotency_key" value=idempotency_key/>
+            <div class="space-y-6">
+                <FormAlert error=error.clone().filter(|e| e.message.is_some() || !e.fields.is_empty())/>
+                <fieldset class=SECTION_CLASS>
+                    <legend class="px-1 text-lg font-semibold">"Shipping address"</legend>
+                    {has_saved.then(|| view! {
+                        <div class="mb-4 space-y-2">
+                            {addresses.into_iter().map(|address| {
+                                let id = address.id;
+                                let summary = format!("{}, {}, {} {}, {}", address.full_name, address.line1, address.postal_code, address.city, address.country);
+                                view! {
+                                    <label class="flex items-start gap-2 text-sm">
+                                        <input type="radio" name="address_id" value=id checked=chosen_address == Some(id) class="mt-1"/>
+                                        <span>{summary}</span>
+                                    </label>
+                                }
+                            }).collect_view()}
+                            <label class="flex items-start gap-2 text-sm">
+                                <input type="radio" name="address_id" value="" checked=chosen_address.is_none() class="mt-1"/>
+                                <span>"A new address:"</span>
+                            </label>
+                        </div>
+                    })}
+                    <FieldMessage error=field("address_id")/>
+                    <div class="grid gap-4 sm:grid-cols-2">
+                        <TextField form_id="checkout" name="full_name" label="Full name" autocomplete="name"
+                            required=!has_saved value=value("full_name") error=field("full_name")/>
+                        <TextField form_id="checkout" name="line1" label="Address line 1" autocomplete="address-line1"
+                            required=!has_saved value=value("line1") error=field("line1")/>
+                        <TextField form_id="checkout" name="line2" label="Address line 2" autocomplete="address-line2"
+                            required=false value=value("line2") error=field("line2")/>
+                        <TextField form_id="checkout" name="city" label="City" autocomplete="address-level2"
+                            required=!has_saved value=value("city") error=field("city")/>
+                        <TextField form_id="checkout" name="postal_code" label="Postal code" autocomplete="postal-code"
+                            required=!has_saved value=value("postal_code") error=field("postal_code")/>
+                        <TextField form_id="checkout" name="country" label="Country" autocomplete="country"
+                            required=!has_saved value=value("country") error=field("country")/>
+                    </div>
+                    <p class="mt-2 text-xs text-muted">"Country as a two-letter code, such as US, GB or DE."</p>
+                </fieldset>
+
+                <fieldset class=SECTION_CLASS>
+                    <legend class="px-1 text-lg font-semibold">"Shipping method"</legend>
+                    {[ShippingMethod::Standard, ShippingMethod::Express].into_iter().map(|option| {
+                        let price = shipping_price(option);
+                        view! {
+                            <label class="flex items-center justify-between gap-3 py-1 text-sm">
+                                <span class="flex items-center gap-2">
+                                    <input type="radio" name="shipping_method" value=option.as_str()
+                                        checked=initial_method == option
+                                        on:change=move |_| method.set(option)/>
+                                    {option.label()}
+                                </span>
+                                <span class="font-medium">{price}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                    <FieldMessage error=field("shipping_method")/>
+                </fieldset>
+
+                <fieldset class=SECTION_CLASS>
+                    <legend class="px-1 text-lg font-semibold">"Payment"</legend>
+                    <div class="grid gap-4 sm:grid-cols-3">
+                        <div class="sm:col-span-3">
+                            <TextField form_id="checkout" name="card_number" label="Card number" autocomplete="cc-number"
+                                error=field("card_number")/>
+                        </div>
+                        <TextField form_id="checkout" name="exp_month" label="Expiry month" kind="number" autocomplete="cc-exp-month"
+                            value=value("exp_month") error=field("exp_month")/>
+                        <TextField form_id="checkout" name="exp_year" label="Expiry year" kind="number" autocomplete="cc-exp-year"
+                            value=value("exp_year") error=field("exp_year")/>
+                        <TextField form_id="checkout" name="cvc" label="CVC" autocomplete="cc-csc" error=field("cvc")/>
+                    </div>
+                    <p class="mt-2 text-xs text-muted">"Test cards: 4242 4242 4242 4242 is charged, 4000 0000 0000 0002 is declined."</p>
+                </fieldset>
+            </div>
+
+            <aside class=format!("{SECTION_CLASS} h-fit space-y-3") aria-labelledby="summary-heading">
+                <h2 id="summary-heading" class="text-lg font-semibold">"Order summary"</h2>
+                <ul class="divide-y divide-line text-sm">
+                    {cart.items.into_iter().map(|line| {
+                        let currency = currency.clone();
+                        view! {
+                            <li class="flex justify-between gap-3 py-2">
+                                <span>{format!("{} × {}", line.quantity, line.name)}</span>
+                                <Price cents=Cents(line.line_total_cents) currency/>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <Summary pricing subtotal method currency/>
+                <button type="submit" class=format!("w-full {PRIMARY_BUTTON_CLASS}")>"Place order"</button>
+            </aside>
+        </form>
+    }
+}
+
+/// Subtotal, shipping, tax and total for the chosen shipping method; the
+/// server computes the same numbers with the same `Pricing` when the order
+/// is placed.
+#[component]
+fn Summary(pricing: Pricing, subtotal: i64, method: RwSignal<ShippingMethod>, currency: String) -> impl IntoView {
+    let totals = move || pricing.totals(subtotal, method.get());
+    view! {
+        <dl class="space-y-1 text-sm">
+            {move || {
+                let totals = totals();
+                let money = |cents: i64| Cents(cents).display(&currency);
+                let row = |label: &'static str, cents: i64, test_id: &'static str| {
+                    view! {
+                        <div class="flex justify-between"><dt>{label}</dt><dd data-testid=test_id class="tabular-nums">{money(cents)}</dd></div>
+                    }
+                };
+                view! {
+                    {row("Subtotal", totals.subtotal_cents, "summary-subtotal")}
+                    {row("Shipping", totals.shipping_cents, "summary-shipping")}
+                    {row("Tax", totals.tax_cents, "summary-tax")}
+                    <div class="flex justify-between border-t border-line pt-2 text-base font-semibold">
+                        <dt>"Total"</dt><dd data-testid="summary-total" class="tabular-nums">{money(totals.total_cents)}</dd>
+                    </div>
+                }
+            }}
+        </dl>
+    }
+}
+
+#[component]
+fn FieldMessage(error: Option<String>) -> impl IntoView {
+    error.map(|message| view! { <p class="mt-1 text-sm text-danger">{message}</p> })
+}
