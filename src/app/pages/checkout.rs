@@ -165,129 +165,176 @@ pub fn CheckoutPage() -> impl IntoView {
     }
 }
 
+/// The form the errors of the last attempt, if any, are shown in: each
+/// section is its own type-erased view, which keeps the view type shallow
+/// enough for the compiler's query depth limit in debug builds.
 #[component]
 fn CheckoutForm(data: CheckoutData) -> impl IntoView {
     let error = last_error(ServerAction::<PlaceOrder>::new());
-    let field = |name: &str| error.as_ref().and_then(|e| e.field_message(name));
-    let value = |name: &str| error.as_ref().and_then(|e| e.value(name)).unwrap_or_default();
-    let initial_method = match value("shipping_method").as_str() {
-        "express" => ShippingMethod::Express,
+    let initial_method = match error.as_ref().and_then(|e| e.value("shipping_method")).as_deref() {
+        Some("express") => ShippingMethod::Express,
         _ => ShippingMethod::Standard,
     };
     let method = RwSignal::new(initial_method);
     let CheckoutData { cart, addresses, pricing, idempotency_key } = data;
-    let currency = cart.currency.clone();
     let subtotal = cart.subtotal_cents;
-    // After a failed attempt, the address chosen then (possibly the new one).
-    let chosen_address = match error.as_ref().and_then(|e| e.value("address_id")) {
-        Some(kept) => kept.parse::<i64>().ok(),
-        None => addresses.first().map(|address| address.id),
-    };
-    let has_saved = !addresses.is_empty();
-    let shipping_price = {
-        let currency = currency.clone();
-        move |method: ShippingMethod| match pricing.shipping_cents(subtotal, method) {
-            0 => "Free".to_owned(),
-            cents => Cents(cents).display(&currency),
-        }
-    };
     view! {
         <form method="post" action=PlaceOrder::url() class="mt-6 grid gap-6 lg:grid-cols-[1fr_22rem]" novalidate>
             <input type="hidden" name="idempotency_key" value=idempotency_key/>
             <div class="space-y-6">
                 <FormAlert error=error.clone().filter(|e| e.message.is_some() || !e.fields.is_empty())/>
-                <fieldset class=SECTION_CLASS>
-                    <legend class="px-1 text-lg font-semibold">"Shipping address"</legend>
-                    {has_saved.then(|| view! {
-                        <div class="mb-4 space-y-2">
-                            {addresses.into_iter().map(|address| {
-                                let id = address.id;
-                                let summary = format!("{}, {}, {} {}, {}", address.full_name, address.line1, address.postal_code, address.city, address.country);
-                                view! {
-                                    <label class="flex items-start gap-2 text-sm">
-                                        <input type="radio" name="address_id" value=id checked=chosen_address == Some(id) class="mt-1"/>
-                                        <span>{summary}</span>
-                                    </label>
-                                }
-                            }).collect_view()}
-                            <label class="flex items-start gap-2 text-sm">
-                                <input type="radio" name="address_id" value="" checked=chosen_address.is_none() class="mt-1"/>
-                                <span>"A new address:"</span>
-                            </label>
-                        </div>
-                    })}
-                    <FieldMessage error=field("address_id")/>
-                    <div class="grid gap-4 sm:grid-cols-2">
-                        <TextField form_id="checkout" name="full_name" label="Full name" autocomplete="name"
-                            required=!has_saved value=value("full_name") error=field("full_name")/>
-                        <TextField form_id="checkout" name="line1" label="Address line 1" autocomplete="address-line1"
-                            required=!has_saved value=value("line1") error=field("line1")/>
-                        <TextField form_id="checkout" name="line2" label="Address line 2" autocomplete="address-line2"
-                            required=false value=value("line2") error=field("line2")/>
-                        <TextField form_id="checkout" name="city" label="City" autocomplete="address-level2"
-                            required=!has_saved value=value("city") error=field("city")/>
-                        <TextField form_id="checkout" name="postal_code" label="Postal code" autocomplete="postal-code"
-                            required=!has_saved value=value("postal_code") error=field("postal_code")/>
-                        <TextField form_id="checkout" name="country" label="Country" autocomplete="country"
-                            required=!has_saved value=value("country") error=field("country")/>
-                    </div>
-                    <p class="mt-2 text-xs text-muted">"Country as a two-letter code, such as US, GB or DE."</p>
-                </fieldset>
-
-                <fieldset class=SECTION_CLASS>
-                    <legend class="px-1 text-lg font-semibold">"Shipping method"</legend>
-                    {[ShippingMethod::Standard, ShippingMethod::Express].into_iter().map(|option| {
-                        let price = shipping_price(option);
-                        view! {
-                            <label class="flex items-center justify-between gap-3 py-1 text-sm">
-                                <span class="flex items-center gap-2">
-                                    <input type="radio" name="shipping_method" value=option.as_str()
-                                        checked=initial_method == option
-                                        on:change=move |_| method.set(option)/>
-                                    {option.label()}
-                                </span>
-                                <span class="font-medium">{price}</span>
-                            </label>
-                        }
-                    }).collect_view()}
-                    <FieldMessage error=field("shipping_method")/>
-                </fieldset>
-
-                <fieldset class=SECTION_CLASS>
-                    <legend class="px-1 text-lg font-semibold">"Payment"</legend>
-                    <div class="grid gap-4 sm:grid-cols-3">
-                        <div class="sm:col-span-3">
-                            <TextField form_id="checkout" name="card_number" label="Card number" autocomplete="cc-number"
-                                error=field("card_number")/>
-                        </div>
-                        <TextField form_id="checkout" name="exp_month" label="Expiry month" kind="number" autocomplete="cc-exp-month"
-                            value=value("exp_month") error=field("exp_month")/>
-                        <TextField form_id="checkout" name="exp_year" label="Expiry year" kind="number" autocomplete="cc-exp-year"
-                            value=value("exp_year") error=field("exp_year")/>
-                        <TextField form_id="checkout" name="cvc" label="CVC" autocomplete="cc-csc" error=field("cvc")/>
-                    </div>
-                    <p class="mt-2 text-xs text-muted">"Test cards: 4242 4242 4242 4242 is charged, 4000 0000 0000 0002 is declined."</p>
-                </fieldset>
+                {address_section(addresses, error.as_ref())}
+                {shipping_section(pricing, subtotal, &cart.currency, initial_method, method, error.as_ref())}
+                {payment_section(error.as_ref())}
             </div>
-
-            <aside class=format!("{SECTION_CLASS} h-fit space-y-3") aria-labelledby="summary-heading">
-                <h2 id="summary-heading" class="text-lg font-semibold">"Order summary"</h2>
-                <ul class="divide-y divide-line text-sm">
-                    {cart.items.into_iter().map(|line| {
-                        let currency = currency.clone();
-                        view! {
-                            <li class="flex justify-between gap-3 py-2">
-                                <span>{format!("{} × {}", line.quantity, line.name)}</span>
-                                <Price cents=Cents(line.line_total_cents) currency/>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-                <Summary pricing subtotal method currency/>
-                <button type="submit" class=format!("w-full {PRIMARY_BUTTON_CLASS}")>"Place order"</button>
-            </aside>
+            {summary_section(cart, pricing, method)}
         </form>
     }
+}
+
+/// A field's message and the value typed before a failed attempt.
+fn field(error: Option<&FormError>, name: &str) -> Option<String> {
+    error.and_then(|e| e.field_message(name))
+}
+
+fn typed(error: Option<&FormError>, name: &str) -> String {
+    error.and_then(|e| e.value(name)).unwrap_or_default()
+}
+
+/// Saved addresses to pick from, or the fields of a new one.
+fn address_section(addresses: Vec<Address>, error: Option<&FormError>) -> AnyView {
+    // After a failed attempt, the address chosen then (possibly the new one).
+    let chosen_address = match error.and_then(|e| e.value("address_id")) {
+        Some(kept) => kept.parse::<i64>().ok(),
+        None => addresses.first().map(|address| address.id),
+    };
+    let has_saved = !addresses.is_empty();
+    let text_field = |name: &'static str, label: &'static str, autocomplete: &'static str, required: bool| {
+        view! {
+            <TextField form_id="checkout" name label autocomplete required value=typed(error, name) error=field(error, name)/>
+        }
+        .into_any()
+    };
+    view! {
+        <fieldset class=SECTION_CLASS>
+            <legend class="px-1 text-lg font-semibold">"Shipping address"</legend>
+            {has_saved.then(|| view! {
+                <div class="mb-4 space-y-2">
+                    {addresses.into_iter().map(|address| {
+                        let id = address.id;
+                        let summary = format!("{}, {}, {} {}, {}", address.full_name, address.line1, address.postal_code, address.city, address.country);
+                        view! {
+                            <label class="flex items-start gap-2 text-sm">
+                                <input type="radio" name="address_id" value=id checked=chosen_address == Some(id) class="mt-1"/>
+                                <span>{summary}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                    <label class="flex items-start gap-2 text-sm">
+                        <input type="radio" name="address_id" value="" checked=chosen_address.is_none() class="mt-1"/>
+                        <span>"A new address:"</span>
+                    </label>
+                </div>
+            })}
+            <FieldMessage error=field(error, "address_id")/>
+            <div class="grid gap-4 sm:grid-cols-2">
+                {text_field("full_name", "Full name", "name", !has_saved)}
+                {text_field("line1", "Address line 1", "address-line1", !has_saved)}
+                {text_field("line2", "Address line 2", "address-line2", false)}
+                {text_field("city", "City", "address-level2", !has_saved)}
+                {text_field("postal_code", "Postal code", "postal-code", !has_saved)}
+                {text_field("country", "Country", "country", !has_saved)}
+            </div>
+            <p class="mt-2 text-xs text-muted">"Country as a two-letter code, such as US, GB or DE."</p>
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// Standard or express, each with its price for this cart.
+fn shipping_section(
+    pricing: Pricing,
+    subtotal: i64,
+    currency: &str,
+    initial_method: ShippingMethod,
+    method: RwSignal<ShippingMethod>,
+    error: Option<&FormError>,
+) -> AnyView {
+    let options = [ShippingMethod::Standard, ShippingMethod::Express].map(|option| {
+        let price = match pricing.shipping_cents(subtotal, option) {
+            0 => "Free".to_owned(),
+            cents => Cents(cents).display(currency),
+        };
+        view! {
+            <label class="flex items-center justify-between gap-3 py-1 text-sm">
+                <span class="flex items-center gap-2">
+                    <input type="radio" name="shipping_method" value=option.as_str()
+                        checked=initial_method == option
+                        on:change=move |_| method.set(option)/>
+                    {option.label()}
+                </span>
+                <span class="font-medium">{price}</span>
+            </label>
+        }
+    });
+    view! {
+        <fieldset class=SECTION_CLASS>
+            <legend class="px-1 text-lg font-semibold">"Shipping method"</legend>
+            {options.into_iter().collect_view()}
+            <FieldMessage error=field(error, "shipping_method")/>
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// The card; its number and CVC are never typed back into the page.
+fn payment_section(error: Option<&FormError>) -> AnyView {
+    view! {
+        <fieldset class=SECTION_CLASS>
+            <legend class="px-1 text-lg font-semibold">"Payment"</legend>
+            <div class="grid gap-4 sm:grid-cols-3">
+                <div class="sm:col-span-3">
+                    <TextField form_id="checkout" name="card_number" label="Card number" autocomplete="cc-number"
+                        error=field(error, "card_number")/>
+                </div>
+                <TextField form_id="checkout" name="exp_month" label="Expiry month" kind="number" autocomplete="cc-exp-month"
+                    value=typed(error, "exp_month") error=field(error, "exp_month")/>
+                <TextField form_id="checkout" name="exp_year" label="Expiry year" kind="number" autocomplete="cc-exp-year"
+                    value=typed(error, "exp_year") error=field(error, "exp_year")/>
+                <TextField form_id="checkout" name="cvc" label="CVC" autocomplete="cc-csc" error=field(error, "cvc")/>
+            </div>
+            <p class="mt-2 text-xs text-muted">"Test cards: 4242 4242 4242 4242 is charged, 4000 0000 0000 0002 is declined."</p>
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// The lines, the totals for the chosen shipping method and the button.
+fn summary_section(cart: Cart, pricing: Pricing, method: RwSignal<ShippingMethod>) -> AnyView {
+    let currency = cart.currency;
+    let subtotal = cart.subtotal_cents;
+    let lines = cart
+        .items
+        .into_iter()
+        .map(|line| {
+            let currency = currency.clone();
+            view! {
+                <li class="flex justify-between gap-3 py-2">
+                    <span>{format!("{} × {}", line.quantity, line.name)}</span>
+                    <Price cents=Cents(line.line_total_cents) currency/>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <aside class=format!("{SECTION_CLASS} h-fit space-y-3") aria-labelledby="summary-heading">
+            <h2 id="summary-heading" class="text-lg font-semibold">"Order summary"</h2>
+            <ul class="divide-y divide-line text-sm">{lines}</ul>
+            <Summary pricing subtotal method currency/>
+            <button type="submit" class=format!("w-full {PRIMARY_BUTTON_CLASS}")>"Place order"</button>
+        </aside>
+    }
+    .into_any()
 }
 
 /// Subtotal, shipping, tax and total for the chosen shipping method; the
