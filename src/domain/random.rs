@@ -1,4 +1,5 @@
-//! Unguessable identifiers from the operating system's random source.
+//! Unguessable identifiers from the operating system's random source, and
+//! the hex they are written in.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 
@@ -6,5 +7,10 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     OsRng.fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    to_hex(&buf)
+}
+
+/// Bytes as lower-case hex, e.g. a digest.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -53,13 +53,6 @@ fn extension(format: ImageFormat) -> &'static str {
     }
 }
 
-fn random_name() -> String {
-    use argon2::password_hash::rand_core::{OsRng, RngCore};
-    let mut bytes = [0u8; 12];
-    OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Stores an uploaded image for the product `slug`.
 pub(super) async fn upload(
     pool: &PgPool,
@@ -80,7 +73,7 @@ pub(super) async fn upload(
         .await
         .map_err(|e| CatalogError::Storage(e.to_string()))??;
 
-    let name = random_name();
+    let name = crate::domain::random::random_hex(12);
     let relative_dir = format!("products/{product_id}");
     let path = format!("{relative_dir}/{name}.{}", extension(decoded.format));
     let thumb_path = format!("{relative_dir}/{name}-thumb.jpg");

@@ -33,8 +33,7 @@ pub(super) fn check_key(key: &str) -> Result<(), OrderError> {
 
 /// A digest of what the request asks for, to tell a replay from a misuse.
 pub(super) fn fingerprint(canonical_request: &serde_json::Value) -> String {
-    let digest = Sha256::digest(canonical_request.to_string().as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    crate::domain::random::to_hex(&Sha256::digest(canonical_request.to_string().as_bytes()))
 }
 
 pub(super) async fn claim(
