@@ -102,6 +102,8 @@ async fn checkout_turns_the_cart_into_a_paid_order(pool: PgPool) {
     let before = common::get(&app, &format!("/api/v1/products/{slug}")).await.json();
     assert_eq!(cached_stock(&before), Some(i64::from(first_stock)), "the detail is now cached");
 
+    let cart_before = send_empty(&app, "GET", "/api/v1/cart", Some(&token)).await.json();
+
     let response = place(&app, &token, checkout(GOOD_CARD), None).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
     let order = response.json();
@@ -119,7 +121,10 @@ async fn checkout_turns_the_cart_into_a_paid_order(pool: PgPool) {
     assert_eq!((items[0]["variant_id"].as_i64(), items[0]["quantity"].as_i64()), (Some(first), Some(2)));
     assert_eq!(items[0]["unit_price_cents"].as_i64(), Some(first_price));
     assert_eq!(items[0]["line_total_cents"].as_i64(), Some(2 * first_price));
-    assert!(items[0]["sku"].is_string() && items[0]["name"].is_string());
+    let named = |lines: &Value| -> Vec<(Value, Value)> {
+        lines.as_array().unwrap().iter().map(|line| (line["sku"].clone(), line["name"].clone())).collect()
+    };
+    assert_eq!(named(&order["items"]), named(&cart_before["items"]), "lines keep the SKU and name the cart showed");
 
     let subtotal = 2 * first_price + second_price;
     let totals = Pricing::default().totals(subtotal, nexus::domain::orders::ShippingMethod::Standard);

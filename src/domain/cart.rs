@@ -216,11 +216,7 @@ fn cart_from(rows: Vec<LineRow>, currency: &str) -> Cart {
             id: row.id,
             variant_id: row.variant_id,
             product_slug: row.product_slug,
-            name: if row.variant_name.is_empty() {
-                row.product_name
-            } else {
-                format!("{} ({})", row.product_name, row.variant_name)
-            },
+            name: line_name(&row.product_name, &row.variant_name),
             sku: row.sku,
             unit_price_cents: row.unit_price_cents,
             quantity: row.quantity,
@@ -236,6 +232,12 @@ fn cart_from(rows: Vec<LineRow>, currency: &str) -> Cart {
         currency: currency.to_owned(),
         items,
     }
+}
+
+/// How a cart line and the order line copied from it name what was bought:
+/// "Mug (Blue)", or just "Mug" for a product's only, unnamed variant.
+pub(crate) fn line_name(product_name: &str, variant_name: &str) -> String {
+    if variant_name.is_empty() { product_name.to_owned() } else { format!("{product_name} ({variant_name})") }
 }
 
 fn check_quantity(quantity: i32, min: i32) -> Result<(), CartError> {
@@ -261,10 +263,11 @@ fn check_stock(quantity: i32, stock: i32) -> Result<(), CartError> {
 
 /// The price and stock of a variant of a listed product.
 async fn sellable_variant(conn: &mut PgConnection, variant_id: i64) -> Result<(i64, i32), CartError> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT COALESCE(v.price_cents, p.price_cents), v.stock FROM variants v JOIN products p ON p.id = v.product_id
-         WHERE v.id = $1 AND p.is_active AND p.archived_at IS NULL",
-    )
+         WHERE v.id = $1 AND {}",
+        crate::domain::catalog::LISTED
+    ))
     .bind(variant_id)
     .fetch_optional(&mut *conn)
     .await?

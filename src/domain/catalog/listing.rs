@@ -28,7 +28,7 @@ enum Matching {
 
 impl Filters<'_> {
     fn push_where(&self, sql: &mut QueryBuilder<'_, Postgres>, words: &[String], matching: Matching) {
-        sql.push(" WHERE p.is_active AND p.archived_at IS NULL");
+        sql.push(" WHERE ").push(super::queries::LISTED);
         if let Some(ids) = self.category_ids {
             sql.push(" AND p.category_id = ANY(").push_bind(ids.to_vec()).push(")");
         }
@@ -144,11 +144,12 @@ async fn begin_typo_tolerant(pool: &PgPool) -> Result<sqlx::Transaction<'static,
 
 /// Distinct words of listed product names (letters only), for correcting typos.
 pub(super) async fn vocabulary(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar(&format!(
         "SELECT DISTINCT lower(w) FROM products p, regexp_split_to_table(p.name, '[^[:alpha:]]+') AS w
-         WHERE p.is_active AND p.archived_at IS NULL AND w <> ''
+         WHERE {} AND w <> ''
          ORDER BY 1",
-    )
+        super::queries::LISTED
+    ))
     .fetch_all(pool)
     .await
 }

@@ -24,6 +24,7 @@ use crate::{
     },
     server::cache::Cache,
 };
+pub(crate) use queries::LISTED;
 use tree::CategoryTree;
 
 /// The cache namespace retired by any catalog write.

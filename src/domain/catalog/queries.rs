@@ -53,8 +53,8 @@ pub(super) const CARD_COLUMNS: &str = "
     c.id AS category_id, c.slug AS category_slug, c.name AS category_name,
     (SELECT i.thumb_path FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS thumb_path";
 
-/// The rows a shopper may see.
-const LISTED: &str = "p.is_active AND p.archived_at IS NULL";
+/// The products a shopper may see and buy (`p` is `products`).
+pub(crate) const LISTED: &str = "p.is_active AND p.archived_at IS NULL";
 
 /// Staff picks first, then the best-rated and newest products in stock.
 pub(super) async fn featured_products(pool: &PgPool, limit: i64) -> Result<Vec<ProductCardRow>, sqlx::Error> {

@@ -70,8 +70,15 @@ struct CartLineRow {
     on_sale: bool,
     unit_price_cents: i64,
     sku: String,
-    name: String,
+    product_name: String,
+    variant_name: String,
     product_slug: String,
+}
+
+impl CartLineRow {
+    fn name(&self) -> String {
+        crate::domain::cart::line_name(&self.product_name, &self.variant_name)
+    }
 }
 
 impl CheckoutRequest {
@@ -162,7 +169,7 @@ impl OrderService {
             .map(|line| Shortage {
                 variant_id: line.variant_id,
                 sku: line.sku.clone(),
-                name: line.name.clone(),
+                name: line.name(),
                 requested: line.quantity,
                 available: if line.on_sale { line.stock } else { 0 },
             })
@@ -301,18 +308,18 @@ async fn lock_cart(conn: &mut PgConnection, user_id: i64) -> Result<Vec<CartLine
     let Some(cart_id) = cart_id else {
         return Err(OrderError::EmptyCart);
     };
-    let lines: Vec<CartLineRow> = sqlx::query_as(
-        "SELECT v.id AS variant_id, i.quantity, v.stock, (p.is_active AND p.archived_at IS NULL) AS on_sale,
+    let lines: Vec<CartLineRow> = sqlx::query_as(&format!(
+        "SELECT v.id AS variant_id, i.quantity, v.stock, ({listed}) AS on_sale,
                 COALESCE(v.price_cents, p.price_cents) AS unit_price_cents, v.sku,
-                CASE WHEN v.name = '' THEN p.name ELSE p.name || ' (' || v.name || ')' END AS name,
-                p.slug AS product_slug
+                p.name AS product_name, v.name AS variant_name, p.slug AS product_slug
          FROM cart_items i
          JOIN variants v ON v.id = i.variant_id
          JOIN products p ON p.id = v.product_id
          WHERE i.cart_id = $1
          ORDER BY v.id
          FOR UPDATE OF v",
-    )
+        listed = crate::domain::catalog::LISTED
+    ))
     .bind(cart_id)
     .fetch_all(&mut *conn)
     .await?;
@@ -340,7 +347,7 @@ async fn insert_lines(conn: &mut PgConnection, order_id: i64, lines: &[CartLineR
     .bind(column(|line| line.variant_id))
     .bind(lines.iter().map(|line| line.product_slug.clone()).collect::<Vec<_>>())
     .bind(lines.iter().map(|line| line.sku.clone()).collect::<Vec<_>>())
-    .bind(lines.iter().map(|line| line.name.clone()).collect::<Vec<_>>())
+    .bind(lines.iter().map(CartLineRow::name).collect::<Vec<_>>())
     .bind(column(|line| line.unit_price_cents))
     .bind(lines.iter().map(|line| line.quantity).collect::<Vec<_>>())
     .execute(conn)
