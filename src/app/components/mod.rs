@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI.
 
+pub mod address;
 pub mod breadcrumb;
 pub mod error_view;
 pub mod footer;

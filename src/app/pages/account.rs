@@ -8,7 +8,10 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use super::auth::{SignOutButton, last_error};
 use crate::{
-    app::components::form::{FormAlert, PRIMARY_BUTTON_CLASS, SECTION_CLASS, TextField},
+    app::components::{
+        address::AddressFields,
+        form::{FormAlert, PRIMARY_BUTTON_CLASS, SECTION_CLASS, TextField},
+    },
     model::{
         account::{AccountOverview, Address},
         forms::FormError,
@@ -106,17 +109,6 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     Ok(())
 }
 
-#[cfg(feature = "ssr")]
-const ADDRESS_LABELS: &[(&str, &str)] = &[
-    ("full_name", "Full name"),
-    ("line1", "Address line 1"),
-    ("line2", "Address line 2"),
-    ("city", "City"),
-    ("postal_code", "Postal code"),
-    ("country", "Country"),
-    ("phone", "Phone"),
-];
-
 #[server]
 pub async fn add_address(
     full_name: String,
@@ -141,7 +133,7 @@ pub async fn add_address(
     ];
     let input = AddressInput { full_name, line1, line2, city, postal_code, country, phone };
     addresses::create(&state.pool, auth.user.id, input).await.map_err(|error| {
-        crate::server::forms::form_error(error, ADDRESS_LABELS)
+        crate::server::forms::form_error(error, &crate::app::components::address::address_labels())
             .keeping(typed.iter().map(|(field, value)| (*field, value.as_str())))
     })?;
     server::saved();
@@ -262,29 +254,11 @@ fn SavedAddress(address: Address) -> impl IntoView {
 
 #[component]
 fn AddressForm(error: Option<FormError>) -> impl IntoView {
-    let value = |name: &str| error.as_ref().and_then(|e| e.value(name)).unwrap_or_default();
-    let field = |name: &str| error.as_ref().and_then(|e| e.field_message(name));
     view! {
         <form method="post" action=AddAddress::url() class="space-y-4" novalidate>
             <h3 class="font-medium">"Add an address"</h3>
             <FormAlert error=error.clone().filter(|e| e.message.is_some())/>
-            <TextField form_id="address" name="full_name" label="Full name" autocomplete="name"
-                value=value("full_name") error=field("full_name")/>
-            <TextField form_id="address" name="line1" label="Address line 1" autocomplete="address-line1"
-                value=value("line1") error=field("line1")/>
-            <TextField form_id="address" name="line2" label="Address line 2" autocomplete="address-line2" required=false
-                value=value("line2") error=field("line2")/>
-            <div class="grid gap-4 sm:grid-cols-2">
-                <TextField form_id="address" name="city" label="City" autocomplete="address-level2"
-                    value=value("city") error=field("city")/>
-                <TextField form_id="address" name="postal_code" label="Postal code" autocomplete="postal-code"
-                    value=value("postal_code") error=field("postal_code")/>
-                <TextField form_id="address" name="country" label="Country" autocomplete="country"
-                    value=value("country") error=field("country")/>
-                <TextField form_id="address" name="phone" label="Phone" kind="tel" autocomplete="tel" required=false
-                    value=value("phone") error=field("phone")/>
-            </div>
-            <p class="text-xs text-muted">"Country as a two-letter code, such as US, GB or DE."</p>
+            <AddressFields form_id="address" error/>
             <button type="submit" class=PRIMARY_BUTTON_CLASS>"Save address"</button>
         </form>
     }

@@ -15,6 +15,7 @@ use leptos_router::components::Redirect;
 use super::auth::last_error;
 use crate::{
     app::components::{
+        address::AddressFields,
         form::{FormAlert, PRIMARY_BUTTON_CLASS, SECTION_CLASS, TextField},
         price::Price,
     },
@@ -53,16 +54,10 @@ pub async fn load_checkout() -> Result<Option<CheckoutData>, ServerFnError> {
     Ok(Some(CheckoutData { cart, addresses, pricing: state.orders.pricing(), idempotency_key: random_hex(16) }))
 }
 
+/// The labels of the checkout's own fields (beside the address's).
 #[cfg(feature = "ssr")]
 const CHECKOUT_LABELS: &[(&str, &str)] = &[
     ("address_id", "Saved address"),
-    ("full_name", "Full name"),
-    ("line1", "Address line 1"),
-    ("line2", "Address line 2"),
-    ("city", "City"),
-    ("postal_code", "Postal code"),
-    ("country", "Country"),
-    ("phone", "Phone"),
     ("shipping_method", "Shipping method"),
     ("card_number", "Card number"),
     ("exp_month", "Expiry month"),
@@ -135,7 +130,8 @@ pub async fn place_order(
         },
     };
     let placed = state.orders.place_order(auth.user.id, request, Some(&idempotency_key)).await.map_err(|error| {
-        crate::server::forms::form_error(error, CHECKOUT_LABELS)
+        let labels = [crate::app::components::address::address_labels(), CHECKOUT_LABELS.to_vec()].concat();
+        crate::server::forms::form_error(error, &labels)
             .keeping(kept.iter().map(|(field, value)| (*field, value.as_str())))
     })?;
     leptos_axum::redirect(&format!("/orders/{}?placed=1", placed.order.number));
@@ -209,12 +205,6 @@ fn address_section(addresses: Vec<Address>, error: Option<&FormError>) -> AnyVie
         None => addresses.first().map(|address| address.id),
     };
     let has_saved = !addresses.is_empty();
-    let text_field = |name: &'static str, label: &'static str, autocomplete: &'static str, required: bool| {
-        view! {
-            <TextField form_id="checkout" name label autocomplete required value=typed(error, name) error=field(error, name)/>
-        }
-        .into_any()
-    };
     view! {
         <fieldset class=SECTION_CLASS>
             <legend class="px-1 text-lg font-semibold">"Shipping address"</legend>
@@ -237,15 +227,7 @@ fn address_section(addresses: Vec<Address>, error: Option<&FormError>) -> AnyVie
                 </div>
             })}
             <FieldMessage error=field(error, "address_id")/>
-            <div class="grid gap-4 sm:grid-cols-2">
-                {text_field("full_name", "Full name", "name", !has_saved)}
-                {text_field("line1", "Address line 1", "address-line1", !has_saved)}
-                {text_field("line2", "Address line 2", "address-line2", false)}
-                {text_field("city", "City", "address-level2", !has_saved)}
-                {text_field("postal_code", "Postal code", "postal-code", !has_saved)}
-                {text_field("country", "Country", "country", !has_saved)}
-            </div>
-            <p class="mt-2 text-xs text-muted">"Country as a two-letter code, such as US, GB or DE."</p>
+            <AddressFields form_id="checkout" error=error.cloned() required=!has_saved with_phone=false/>
         </fieldset>
     }
     .into_any()
