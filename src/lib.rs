@@ -1,13 +1,13 @@
-//! Nexus: storefront, admin pages and JSON API in one crate.
+//! Nexus on the web: the Leptos storefront (rendered on the server and
+//! hydrated in the browser), the JSON API, the router and its middleware.
+//! The business itself is `nexus-core`; the shapes both sides of the wire
+//! share are `nexus-model`.
 //!
-//! `app` and `model` compile for both the server and the browser; `domain`
-//! and `server` exist only in the server build (feature `ssr`).
+//! `app` compiles for both the server and the browser; `server` exists only
+//! in the server build (feature `ssr`).
 
 pub mod app;
-pub mod model;
 
-#[cfg(feature = "ssr")]
-pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod server;
 

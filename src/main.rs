@@ -4,12 +4,12 @@ use std::{path::PathBuf, process::ExitCode, time::Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use nexus::{
-    domain::{
-        accounts::{self, NewUser, Role},
-        catalog::{CatalogService, import},
-    },
-    server::{cache::Cache, config::Config, db, serve, telemetry},
+use nexus::server::{config::Config, serve, telemetry};
+use nexus_core::{
+    Core,
+    accounts::{NewUser, Role},
+    cache::Cache,
+    db,
 };
 
 #[derive(Parser)]
@@ -94,31 +94,37 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::ImportCatalog { dir } => import_catalog(config, dir).await,
         Command::CreateUser { email, password, name, role } => {
-            let pool = db::connect(&config.database_url, 2).await?;
-            db::migrate(&pool).await?;
+            let core = connect(&config).await?;
             let role = Role::from(role);
             let new_user = NewUser { email: &email, password: &password, name: &name, role };
-            let id = accounts::create_user(&pool, new_user).await.context("cannot create the user")?;
+            let id = core.accounts.create_user(new_user).await.context("cannot create the user")?;
             println!("created {role} {email} (id {id})");
             Ok(())
         }
     }
 }
 
-async fn import_catalog(config: Config, dir: PathBuf) -> anyhow::Result<()> {
+/// The core services over a small pool on a migrated database, for the
+/// one-shot commands.
+async fn connect(config: &Config) -> anyhow::Result<Core> {
     let pool = db::connect(&config.database_url, 2).await?;
     db::migrate(&pool).await?;
+    let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
+    Ok(Core::new(pool, cache, config.core_settings()))
+}
+
+async fn import_catalog(config: Config, dir: PathBuf) -> anyhow::Result<()> {
+    let core = connect(&config).await?;
     let started = Instant::now();
     let mut report = |stage: &str, done: usize, total: usize| {
         println!("  {stage}: {done}/{total} ({:.1}s)", started.elapsed().as_secs_f64());
     };
     println!("importing the catalog in {}", dir.display());
-    let summary = import::import_catalog(&pool, &dir, &mut report)
+    let summary = core
+        .catalog
+        .import(&dir, &mut report)
         .await
         .with_context(|| format!("importing {} failed; nothing was changed", dir.display()))?;
-    // Shoppers must not see the previous catalog from the cache.
-    let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
-    CatalogService::new(pool, cache, config.currency.clone()).invalidate().await;
     println!(
         "imported {} categories, {} products and {} variants in {:.1}s",
         summary.categories,

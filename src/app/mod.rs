@@ -2,6 +2,7 @@
 //! to hydrate it in the browser.
 
 pub mod components;
+pub mod forms;
 pub mod pages;
 pub mod seo;
 
@@ -13,7 +14,7 @@ use leptos_router::{
     path,
 };
 
-use components::{footer::Footer, header::Header};
+use components::{cart_count::CartCount, footer::Footer, header::Header, not_found::NotFound};
 use pages::{
     account::AccountPage,
     auth::{LoginPage, LogoutPage, RegisterPage},
@@ -21,7 +22,6 @@ use pages::{
     category::CategoryPage,
     checkout::CheckoutPage,
     home::HomePage,
-    not_found::NotFound,
     orders::{OrderPage, OrdersPage},
     product::ProductPage,
     search::SearchPage,
@@ -67,7 +67,7 @@ fn send_page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(components::header::CartCount::default());
+    provide_context(CartCount::default());
     view! {
         <Title formatter=|title: String| {
             if title.is_empty() { STORE_NAME.to_owned() } else { format!("{title} · {STORE_NAME}") }

@@ -5,14 +5,14 @@ use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
 use serde_json::{Value, json};
 
-use crate::model::{CategoryRef, ProductDetail};
+use nexus_model::{CategoryRef, ProductDetail};
 
 /// The origin canonical and OpenGraph URLs are built on: `NEXUS_PUBLIC_URL`
 /// on the server, the page's own origin in the browser.
 pub fn public_origin() -> String {
     #[cfg(feature = "ssr")]
     {
-        use_context::<crate::server::state::AppState>().map(|state| state.config.public_url.clone()).unwrap_or_default()
+        crate::server::context::state().config.public_url.clone()
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -139,7 +139,7 @@ pub fn product(origin: &str, product: &ProductDetail) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Cents, catalog::Variant};
+    use nexus_model::{Cents, catalog::Variant};
 
     fn detail(variant_prices: &[i64]) -> ProductDetail {
         let category = CategoryRef { id: 1, slug: "audio".into(), name: "Audio".into() };

@@ -4,6 +4,8 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+use nexus_core::{Secret, Settings, model::order::Pricing, rate_limit::RateLimits};
+
 /// Typed configuration for every subcommand.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -26,9 +28,9 @@ pub struct Config {
     /// canonical links, OpenGraph tags and the sitemap. No trailing slash.
     pub public_url: String,
     /// Limits on sign-in, registration and refresh (`NEXUS_RATE_LIMITS`).
-    pub rate_limits: crate::server::rate_limit::RateLimits,
+    pub rate_limits: RateLimits,
     /// Shipping prices and tax rate (`NEXUS_SHIPPING_*`, `NEXUS_TAX_RATE_BASIS_POINTS`).
-    pub pricing: crate::model::order::Pricing,
+    pub pricing: Pricing,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,22 +43,6 @@ pub enum Environment {
 pub enum LogFormat {
     Pretty,
     Json,
-}
-
-/// A secret value whose `Debug` output is redacted.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
 }
 
 /// A configuration problem, phrased for the person starting the app.
@@ -77,6 +63,17 @@ impl ConfigError {
 const MIN_SECRET_LEN: usize = 32;
 
 impl Config {
+    /// What the core services need of this configuration.
+    pub fn core_settings(&self) -> Settings {
+        Settings {
+            currency: self.currency.clone(),
+            pricing: self.pricing,
+            media_dir: self.media_dir.clone(),
+            secret_key: self.secret_key.clone(),
+            rate_limits: self.rate_limits,
+        }
+    }
+
     /// Cookies carry `Secure` everywhere except local development over
     /// plain HTTP.
     pub fn secure_cookies(&self) -> bool {
@@ -141,7 +138,7 @@ impl Config {
         };
 
         let secret_key = match get("NEXUS_SECRET_KEY") {
-            Some(key) if key.len() >= MIN_SECRET_LEN => Secret(key),
+            Some(key) if key.len() >= MIN_SECRET_LEN => Secret::new(key),
             Some(key) => {
                 return Err(ConfigError::new(
                     "NEXUS_SECRET_KEY",
@@ -157,7 +154,7 @@ impl Config {
                 ));
             }
             // Development without a key: sessions simply do not survive a restart.
-            None => Secret(crate::domain::random::random_hex(MIN_SECRET_LEN)),
+            None => Secret::random(2 * MIN_SECRET_LEN),
         };
 
         let currency = get("NEXUS_CURRENCY").unwrap_or_else(|| "USD".to_owned());
@@ -200,8 +197,8 @@ impl Config {
         }
 
         let rate_limits = match get("NEXUS_RATE_LIMITS").as_deref() {
-            None | Some("on") => crate::server::rate_limit::RateLimits::default(),
-            Some("off") => crate::server::rate_limit::RateLimits { enabled: false, ..Default::default() },
+            None | Some("on") => RateLimits::default(),
+            Some("off") => RateLimits { enabled: false, ..Default::default() },
             Some(other) => {
                 return Err(ConfigError::new(
                     "NEXUS_RATE_LIMITS",
@@ -211,9 +208,9 @@ impl Config {
             }
         };
 
-        let defaults = crate::model::order::Pricing::default();
+        let defaults = Pricing::default();
         let money = |variable, default: i64| parse_number(&get, variable, default as u64, 0..=100_000_000);
-        let pricing = crate::model::order::Pricing {
+        let pricing = Pricing {
             standard_shipping_cents: money("NEXUS_SHIPPING_STANDARD_CENTS", defaults.standard_shipping_cents)? as i64,
             express_shipping_cents: money("NEXUS_SHIPPING_EXPRESS_CENTS", defaults.express_shipping_cents)? as i64,
             free_shipping_from_cents: money("NEXUS_FREE_SHIPPING_FROM_CENTS", defaults.free_shipping_from_cents)?

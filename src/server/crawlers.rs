@@ -9,7 +9,7 @@ use axum::{
 };
 
 use super::{error::AppError, state::AppState};
-use crate::domain::catalog::Sitemap;
+use nexus_core::catalog::Sitemap;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/robots.txt", get(robots)).route("/sitemap.xml", get(sitemap))
@@ -34,7 +34,7 @@ async fn robots(State(state): State<AppState>) -> Response {
 }
 
 async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
-    let sitemap = state.catalog.sitemap().await?;
+    let sitemap = state.core.catalog.sitemap().await?;
     let body = render_sitemap(&state.config.public_url, &sitemap);
     Ok((
         [(header::CONTENT_TYPE, "application/xml; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=600")],

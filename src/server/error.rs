@@ -1,17 +1,18 @@
-//! One error type for the HTTP edge. Domain errors convert into it, and it
-//! renders as an RFC 9457 problem document for the JSON API. Causes are
+//! One error type for the HTTP edge. The core's errors convert into it
+//! here, once, and it renders as an RFC 9457 problem document for the JSON
+//! API (pages turn it into form messages in `server::forms`). Causes are
 //! logged; clients only ever see a safe message.
-
-use std::collections::BTreeMap;
 
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use nexus_core::{
+    accounts::AccountError, cart::CartError, catalog::CatalogError, model::FieldErrors, model::order::Shortage,
+    orders::OrderError, rate_limit::RetryAfter,
+};
 use serde::Serialize;
-
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -25,7 +26,7 @@ pub enum AppError {
     #[error("forbidden: {0}")]
     Denied(String),
     #[error("too many requests")]
-    TooManyRequests(crate::server::rate_limit::RetryAfter),
+    TooManyRequests(RetryAfter),
     #[error("not found")]
     NotFound,
     #[error("validation failed")]
@@ -34,7 +35,7 @@ pub enum AppError {
     Conflict(String),
     /// A 409 naming the variants a checkout wants more of than there is.
     #[error("not enough stock")]
-    OutOfStock(Vec<crate::domain::orders::Shortage>),
+    OutOfStock(Vec<Shortage>),
     #[error("payment declined: {0}")]
     PaymentDeclined(String),
     #[error("payload too large")]
@@ -43,8 +44,8 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    /// Our fault (a database error, a broken invariant): logged with its
+    /// cause, answered with a generic 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -52,7 +53,12 @@ pub enum AppError {
 impl AppError {
     /// A 422 for one field with one message.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation(BTreeMap::from([(field.to_owned(), vec![message.into()])]))
+        Self::Validation(FieldErrors::one(field, message))
+    }
+
+    /// A failure of ours, with the error that caused it.
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
     }
 
     pub fn status(&self) -> StatusCode {
@@ -68,7 +74,7 @@ impl AppError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -85,7 +91,7 @@ pub struct Problem {
     pub errors: Option<FieldErrors>,
     /// On a 409 from checkout: each variant short of stock.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub variants: Option<Vec<crate::domain::orders::Shortage>>,
+    pub variants: Option<Vec<Shortage>>,
 }
 
 impl Problem {
@@ -104,7 +110,7 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.status).expect("a problem is built from a StatusCode");
         let mut response = (status, Json(self)).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         response
@@ -147,10 +153,6 @@ impl IntoResponse for AppError {
                 tracing::warn!(%detail, "service unavailable");
                 Problem::new(status, "The service is temporarily unavailable.")
             }
-            Self::Database(error) => {
-                tracing::error!(%error, "database error");
-                Problem::new(status, "Something went wrong on our side.")
-            }
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error");
                 Problem::new(status, "Something went wrong on our side.")
@@ -160,44 +162,39 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<crate::domain::accounts::AccountError> for AppError {
-    fn from(error: crate::domain::accounts::AccountError) -> Self {
-        use crate::domain::accounts::AccountError;
+impl From<AccountError> for AppError {
+    fn from(error: AccountError) -> Self {
         match error {
-            AccountError::Invalid { field, message } => AppError::invalid(field, message),
+            AccountError::Invalid(fields) => AppError::Validation(fields),
             AccountError::EmailTaken => AppError::Conflict("An account with this e-mail already exists.".into()),
             AccountError::InvalidCredentials => AppError::Unauthorized("Wrong e-mail or password.".into()),
             AccountError::InvalidToken => AppError::Unauthorized("The token is invalid, expired or revoked.".into()),
-            AccountError::InvalidFields(fields) => AppError::Validation(
-                fields.into_iter().map(|(field, message)| (field.to_owned(), vec![message])).collect(),
-            ),
+            AccountError::AccessDenied(reason) => AppError::Unauthorized(reason.to_string()),
             AccountError::WrongPassword => AppError::Denied("The current password is wrong.".into()),
             AccountError::NotFound => AppError::NotFound,
             AccountError::NotAllowed(message) => AppError::Conflict(message),
-            AccountError::Hashing(message) => AppError::Internal(anyhow::anyhow!(message)),
-            AccountError::Database(error) => AppError::Database(error),
+            AccountError::RateLimited(retry_after) => AppError::TooManyRequests(retry_after),
+            error @ (AccountError::Hashing(_) | AccountError::Signing(_) | AccountError::Database(_)) => {
+                AppError::internal(error)
+            }
         }
     }
 }
 
-impl From<crate::domain::cart::CartError> for AppError {
-    fn from(error: crate::domain::cart::CartError) -> Self {
-        use crate::domain::cart::CartError;
+impl From<CartError> for AppError {
+    fn from(error: CartError) -> Self {
         match error {
-            CartError::Invalid { field, message } => AppError::invalid(field, message),
+            CartError::Invalid(fields) => AppError::Validation(fields),
             CartError::NotFound => AppError::NotFound,
-            CartError::Database(error) => AppError::Database(error),
+            error @ CartError::Database(_) => AppError::internal(error),
         }
     }
 }
 
-impl From<crate::domain::orders::OrderError> for AppError {
-    fn from(error: crate::domain::orders::OrderError) -> Self {
-        use crate::domain::orders::OrderError;
+impl From<OrderError> for AppError {
+    fn from(error: OrderError) -> Self {
         match error {
-            OrderError::Invalid(fields) => AppError::Validation(
-                fields.into_iter().map(|(field, message)| (field.to_owned(), vec![message])).collect(),
-            ),
+            OrderError::Invalid(fields) => AppError::Validation(fields),
             OrderError::EmptyCart => AppError::invalid("cart", "is empty: add something before checking out"),
             OrderError::OutOfStock(shortages) => AppError::OutOfStock(shortages),
             OrderError::Declined(reason) => AppError::PaymentDeclined(reason),
@@ -213,14 +210,14 @@ impl From<crate::domain::orders::OrderError> for AppError {
                 AppError::Conflict(format!("{}.", capitalized(&error.to_string())))
             }
             OrderError::Payment(error) => AppError::Unavailable(error.to_string()),
-            OrderError::Database(error) => AppError::Database(error),
+            error @ OrderError::Database(_) => AppError::internal(error),
         }
     }
 }
 
 /// Names every variant short of stock, e.g. "Not enough stock for Mug
 /// (SKU M-1): 3 wanted, 1 available."
-pub fn out_of_stock_detail(shortages: &[crate::domain::orders::Shortage]) -> String {
+pub fn out_of_stock_detail(shortages: &[Shortage]) -> String {
     let named: Vec<String> = shortages
         .iter()
         .map(|s| format!("{} (SKU {}): {} wanted, {} available", s.name, s.sku, s.requested, s.available))
@@ -233,20 +230,25 @@ fn capitalized(text: &str) -> String {
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
-impl From<crate::domain::catalog::CatalogError> for AppError {
-    fn from(error: crate::domain::catalog::CatalogError) -> Self {
-        use crate::domain::catalog::CatalogError;
+impl From<CatalogError> for AppError {
+    fn from(error: CatalogError) -> Self {
         match error {
             CatalogError::UnknownCategory(slug) => {
                 AppError::invalid("category", format!("there is no category `{slug}`"))
             }
             CatalogError::NotFound => AppError::NotFound,
-            CatalogError::Invalid { field, message } => AppError::invalid(field, message),
+            CatalogError::Invalid(fields) => AppError::Validation(fields),
             CatalogError::Conflict(message) => AppError::Conflict(message),
             CatalogError::TooLarge => AppError::PayloadTooLarge,
-            CatalogError::Storage(message) => AppError::Internal(anyhow::anyhow!(message)),
-            CatalogError::Database(error) => AppError::Database(error),
+            error @ (CatalogError::Storage(_) | CatalogError::Database(_)) => AppError::internal(error),
         }
+    }
+}
+
+/// A catalog read's database error (the reads answer `sqlx::Error`).
+impl From<nexus_core::DatabaseError> for AppError {
+    fn from(error: nexus_core::DatabaseError) -> Self {
+        AppError::internal(error)
     }
 }
 

@@ -2,8 +2,8 @@
 //! its JSON API twin report the same problem from the same rule.
 
 use crate::{
-    model::forms::{FormError, sentence},
-    server::error::AppError,
+    app::forms::{FormError, sentence},
+    server::error::{AppError, out_of_stock_detail},
 };
 
 /// `labels` names each field the way the form shows it, e.g.
@@ -30,7 +30,7 @@ pub fn form_error(error: impl Into<AppError>, labels: &[(&str, &str)]) -> FormEr
         | AppError::PaymentDeclined(message) => FormError::message(message),
         AppError::OutOfStock(shortages) => FormError::message(format!(
             "{} Lower the quantity in your cart and try again.",
-            crate::server::error::out_of_stock_detail(&shortages)
+            out_of_stock_detail(&shortages)
         )),
         AppError::TooManyRequests(retry_after) => {
             FormError::message(format!("Too many attempts. Try again in {} seconds.", retry_after.seconds()))

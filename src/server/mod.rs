@@ -1,20 +1,21 @@
-//! Everything that needs tokio, sqlx or Redis: configuration, the router and
-//! its middleware, HTTP adapters, and the shared cache. Server only.
+//! The HTTP edge, server only: configuration, the router and its
+//! middleware, who is asking (`visitor`), the JSON API handlers, and what
+//! server functions need from a request (`context`). Every rule it applies
+//! comes from `nexus-core`; this module translates in and out.
 
 pub mod api;
 pub mod auth;
-pub mod cache;
 pub mod config;
+pub mod context;
 pub mod crawlers;
 pub mod csrf;
-pub mod db;
 pub mod error;
 pub mod forms;
 pub mod metrics;
 pub mod page_cache;
-pub mod rate_limit;
 pub mod router;
 pub mod security;
 pub mod serve;
 pub mod state;
 pub mod telemetry;
+pub mod visitor;

@@ -1,7 +1,9 @@
 //! Whole-page cache for anonymous shoppers. Catalog pages look the same to
 //! every visitor without a session, so their rendered HTML is kept in Redis
 //! under the catalog's namespace version: any catalog write retires every
-//! cached page on every instance at once, exactly like the list cache.
+//! cached page on every instance at once, exactly like the list cache. A
+//! product page is also filed under its product's namespace, which a stock
+//! change of that product retires alone.
 //!
 //! The one per-response part of a page is the CSP nonce of its hydration
 //! script. It is stored as a placeholder and every response gets a fresh
@@ -18,8 +20,12 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 
+use nexus_core::{
+    catalog::{CACHE_NAMESPACE, product_namespace},
+    random::random_hex,
+};
+
 use super::{auth::session::COOKIE_NAME, security::page_csp, state::AppState};
-use crate::domain::{catalog::CACHE_NAMESPACE, random::random_hex};
 
 /// Cached pages live at most this long even without a catalog write.
 const PAGE_TTL: Duration = Duration::from_secs(300);
@@ -57,10 +63,13 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
     // write bumps it lands under the retired key and is never served.
     let path_and_query = request.uri().path_and_query().map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
     let page_key = format!("page:{path_and_query}");
-    let Some((version, cached)) = state.cache.read_versioned::<CachedPage>(CACHE_NAMESPACE, &page_key).await else {
+    // A product page shows its stock, so its product's namespace retires it too.
+    let product = request.uri().path().strip_prefix("/p/").map(product_namespace);
+    let namespaces: Vec<&str> = [Some(CACHE_NAMESPACE), product.as_deref()].into_iter().flatten().collect();
+    let cache = state.core.cache();
+    let Some((stamp, cached)) = cache.read_versioned::<CachedPage>(&namespaces, &page_key).await else {
         return next.run(request).await;
     };
-    let key = state.cache.versioned_key(CACHE_NAMESPACE, version, &page_key);
     if let Some(page) = cached {
         metrics::counter!("nexus_page_cache_requests_total", "result" => "hit").increment(1);
         return serve(&page.html);
@@ -85,7 +94,7 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
         tracing::warn!(path = %path_and_query, bytes = bytes.len(), "page too large for the page cache");
     } else if let Ok(html) = std::str::from_utf8(&bytes) {
         let page = CachedPage { html: html.replace(&nonce, NONCE_PLACEHOLDER) };
-        state.cache.set_json(&key, &page, PAGE_TTL).await;
+        cache.set_json(&stamp.key(&page_key), &page, PAGE_TTL).await;
     }
     Response::from_parts(parts, Body::from(bytes))
 }

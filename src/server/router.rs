@@ -55,7 +55,7 @@ pub fn build(state: AppState) -> Router {
 
     let request_timeout = state.config.request_timeout;
     let hsts = state.config.environment == Environment::Production;
-    let sessions = auth::session::layer(state.pool.clone(), state.config.secure_cookies());
+    let sessions = auth::session::layer(state.core.sessions.clone(), state.config.secure_cookies());
     let trusted_origin = csrf::TrustedOrigin::new(&state.config.public_url);
     let mut router = Router::new()
         .merge(api_routes)

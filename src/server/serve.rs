@@ -6,16 +6,18 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use tokio::{net::TcpListener, sync::watch};
 
-use super::{cache::Cache, config::Config, db, router, state::AppState};
+use nexus_core::{Core, cache::Cache, db, jobs};
+
+use super::{config::Config, router, state::AppState};
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
     let pool = db::connect(&config.database_url, config.db_max_connections).await?;
     db::migrate(&pool).await?;
     let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
-    let app = router::build(AppState::new(config, pool.clone(), cache));
-
-    spawn_sweeper(pool.clone());
+    let core = Core::new(pool.clone(), cache, config.core_settings());
+    jobs::spawn_sweeper(core.clone());
+    let app = router::build(AppState::new(config, core));
 
     let listener = TcpListener::bind(addr).await.with_context(|| {
         format!(
@@ -54,25 +56,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Deletes expired web sessions and idempotency keys once an hour, so the
-/// tables hold only live ones.
-fn spawn_sweeper(pool: sqlx::PgPool) {
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every_hour.tick().await;
-            match super::auth::session::delete_expired(&pool).await {
-                Ok(deleted) => tracing::debug!(deleted, "expired sessions deleted"),
-                Err(error) => tracing::warn!(%error, "deleting expired sessions failed"),
-            }
-            match crate::domain::orders::delete_expired_keys(&pool).await {
-                Ok(deleted) => tracing::debug!(deleted, "expired idempotency keys deleted"),
-                Err(error) => tracing::warn!(%error, "deleting expired idempotency keys failed"),
-            }
-        }
-    });
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

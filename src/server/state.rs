@@ -1,50 +1,30 @@
-//! The state every handler and server function shares.
+//! The state every handler and server function shares: the core services,
+//! the configuration, and what the web edge itself keeps (Leptos options,
+//! the metrics recorder).
 
 use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use metrics_exporter_prometheus::PrometheusHandle;
-use sqlx::PgPool;
+use nexus_core::Core;
 
-use super::{auth::TokenKeys, cache::Cache, config::Config, rate_limit::RateLimiter};
-use crate::domain::{
-    cart::CartService,
-    catalog::CatalogService,
-    orders::{OrderService, SimulatedProvider},
-};
+use super::config::{Config, Environment};
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub pool: PgPool,
-    pub cache: Cache,
-    pub catalog: CatalogService,
-    pub cart: CartService,
-    pub orders: OrderService,
+    pub core: Core,
     pub leptos_options: LeptosOptions,
     pub metrics: PrometheusHandle,
-    pub tokens: Arc<TokenKeys>,
-    pub rate_limiter: RateLimiter,
 }
 
 impl AppState {
-    pub fn new(config: Config, pool: PgPool, cache: Cache) -> Self {
-        let leptos_options = leptos_options(&config);
-        let catalog = CatalogService::new(pool.clone(), cache.clone(), config.currency.clone());
-        let cart = CartService::new(pool.clone(), config.currency.clone());
-        let orders = OrderService::new(pool.clone(), catalog.clone(), Arc::new(SimulatedProvider), config.pricing);
-        let tokens = Arc::new(TokenKeys::from_secret(config.secret_key.expose()));
+    pub fn new(config: Config, core: Core) -> Self {
         Self {
-            rate_limiter: RateLimiter::new(cache.clone()),
-            tokens,
+            leptos_options: leptos_options(&config),
             config: Arc::new(config),
-            pool,
-            cache,
-            catalog,
-            cart,
-            orders,
-            leptos_options,
+            core,
             metrics: super::metrics::handle(),
         }
     }
@@ -72,8 +52,8 @@ fn leptos_options(config: &Config) -> LeptosOptions {
         .site_addr(config.addr)
         .hash_files(hash_files)
         .env(match config.environment {
-            super::config::Environment::Production => leptos::config::Env::PROD,
-            super::config::Environment::Development => leptos::config::Env::DEV,
+            Environment::Production => leptos::config::Env::PROD,
+            Environment::Development => leptos::config::Env::DEV,
         })
         .build()
 }

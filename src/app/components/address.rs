@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::form::TextField;
-use crate::model::forms::FormError;
+use crate::app::forms::FormError;
 
 struct AddressField {
     name: &'static str,

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::model::CategoryRef;
+use nexus_model::CategoryRef;
 
 /// Home › each category from the root › the current page (not a link).
 #[component]

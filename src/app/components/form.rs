@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::forms::FormError;
+use crate::app::forms::FormError;
 
 pub const INPUT_CLASS: &str = "mt-1 w-full rounded-button border border-line bg-white px-3 py-2 text-sm focus:border-brand focus:outline-none focus:ring-2 focus:ring-brand/30";
 /// A white card around one section of a page (a form, a summary).

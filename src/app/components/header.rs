@@ -1,9 +1,11 @@
-use leptos::prelude::*;
+//! The site header: store name, the category menu, search, and who is
+//! signed in with their cart count.
 
-use crate::{
-    app::{STORE_NAME, pages::auth::SignOutButton},
-    model::{CategorySummary, account::Viewer},
-};
+use leptos::prelude::*;
+use nexus_model::{CategorySummary, account::Viewer};
+
+use super::{cart_count::CartCount, sign_out::SignOutButton};
+use crate::app::STORE_NAME;
 
 /// Who is signed in and how many units their cart holds: one lookup of the
 /// visitor for the whole header.
@@ -15,43 +17,28 @@ pub struct HeaderData {
 
 #[server]
 pub async fn header_state() -> Result<HeaderData, ServerFnError> {
-    use crate::app::pages::{auth, cart};
-    let state = auth::state();
-    let auth = auth::viewer(&state).await;
-    let cart_count = cart::count_for(&state, auth.as_ref()).await;
-    let viewer = auth.map(|auth| Viewer { name: auth.user.name, is_staff: auth.user.role.is_staff() });
+    use crate::server::context::{self, unavailable};
+    let failed =
+        |error: &dyn std::fmt::Display| unavailable("the header", "Your account is unavailable right now.", error);
+    let visitor = context::visitor().await.map_err(|e| failed(&e))?;
+    let cart_count = match visitor.cart_owner(false).await.map_err(|e| failed(&e))? {
+        Some(owner) => context::core().cart.item_count(&owner).await.map_err(|e| failed(&e))?,
+        None => 0,
+    };
+    let viewer =
+        visitor.user().map(|auth| Viewer { name: auth.user.name.clone(), is_staff: auth.user.role.is_staff() });
     Ok(HeaderData { viewer, cart_count })
-}
-
-/// The header's cart count once the page changed it without a reload
-/// (add to cart); `None` until then, when the server's count stands.
-#[derive(Clone, Copy)]
-pub struct CartCount(RwSignal<Option<i64>>);
-
-impl Default for CartCount {
-    fn default() -> Self {
-        Self(RwSignal::new(None))
-    }
-}
-
-impl CartCount {
-    pub fn set(self, count: i64) {
-        self.0.set(Some(count));
-    }
-
-    fn get_or(self, server_count: i64) -> i64 {
-        self.0.get().unwrap_or(server_count)
-    }
 }
 
 /// All departments, for the category menu.
 #[server]
 pub async fn get_department_menu() -> Result<Vec<CategorySummary>, ServerFnError> {
-    let state = expect_context::<crate::server::state::AppState>();
-    let mut departments = state.catalog.departments().await.map_err(|error| {
-        tracing::error!(%error, "loading the category menu failed");
-        ServerFnError::new("Categories are unavailable right now.")
-    })?;
+    use crate::server::context::{self, unavailable};
+    let mut departments = context::core()
+        .catalog
+        .departments()
+        .await
+        .map_err(|e| unavailable("the category menu", "Categories are unavailable right now.", &e))?;
     departments.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(departments)
 }
@@ -95,20 +82,14 @@ pub fn Header() -> impl IntoView {
                         <a href="/login" class="hover:text-brand">"Sign in"</a>
                     }>
                         {move || Suspend::new(async move {
-                            let header = header.await.unwrap_or(HeaderData { viewer: None, cart_count: 0 });
-                            let server_count = header.cart_count;
-                            view! {
-                                <a href="/cart" class="hover:text-brand" data-testid="cart-link">
-                                    {move || format!("Cart ({})", cart_count.get_or(server_count))}
-                                </a>
-                                {match header.viewer {
-                                    Some(viewer) => view! {
-                                        <a href="/orders" class="hover:text-brand">"Orders"</a>
-                                        <a href="/account" class="hover:text-brand" title=format!("Signed in as {}", viewer.name)>"Account"</a>
-                                        <SignOutButton class="hover:text-brand"/>
-                                    }.into_any(),
-                                    None => view! { <a href="/login" class="hover:text-brand">"Sign in"</a> }.into_any(),
-                                }}
+                            match header.await {
+                                Ok(header) => view! { <AccountLinks header cart_count/> }.into_any(),
+                                // Who is signed in is unknown: links that work either way,
+                                // rather than a "Sign in" a signed-in shopper would not expect.
+                                Err(_) => view! {
+                                    <a href="/cart" class="hover:text-brand" data-testid="cart-link">"Cart"</a>
+                                    <a href="/account" class="hover:text-brand">"Account"</a>
+                                }.into_any(),
                             }
                         })}
                     </Suspense>
@@ -142,5 +123,25 @@ pub fn Header() -> impl IntoView {
                 </Suspense>
             </nav>
         </header>
+    }
+}
+
+/// The cart link with its count, and the signed-in visitor's links or
+/// "Sign in".
+#[component]
+fn AccountLinks(header: HeaderData, cart_count: CartCount) -> impl IntoView {
+    let server_count = header.cart_count;
+    view! {
+        <a href="/cart" class="hover:text-brand" data-testid="cart-link">
+            {move || format!("Cart ({})", cart_count.get_or(server_count))}
+        </a>
+        {match header.viewer {
+            Some(viewer) => view! {
+                <a href="/orders" class="hover:text-brand">"Orders"</a>
+                <a href="/account" class="hover:text-brand" title=format!("Signed in as {}", viewer.name)>"Account"</a>
+                <SignOutButton class="hover:text-brand"/>
+            }.into_any(),
+            None => view! { <a href="/login" class="hover:text-brand">"Sign in"</a> }.into_any(),
+        }}
     }
 }

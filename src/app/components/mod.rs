@@ -1,10 +1,17 @@
-//! Reusable pieces of the UI.
+//! Reusable pieces of the UI, and the forms several pages share (sign out,
+//! add to cart). Pages import components; components never import pages.
 
+pub mod add_to_cart;
 pub mod address;
 pub mod breadcrumb;
+pub mod cart_count;
 pub mod error_view;
 pub mod footer;
 pub mod form;
 pub mod header;
+pub mod listing;
+pub mod not_found;
 pub mod price;
 pub mod product_card;
+pub mod sign_in;
+pub mod sign_out;

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::model::Cents;
+use nexus_model::Cents;
 
 /// An amount with currency symbol and two decimals.
 #[component]

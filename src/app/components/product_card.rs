@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::price::Price;
-use crate::model::ProductCard as Card;
+use nexus_model::ProductCard as Card;
 
 /// A product in a grid: its first photo's thumbnail, lazy-loaded in a square
 /// box so nothing shifts while it arrives; without photos, a tinted tile

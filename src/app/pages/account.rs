@@ -4,108 +4,81 @@
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::{Meta, Title};
-use leptos_router::{components::Redirect, hooks::use_query_map};
+use leptos_router::hooks::use_query_map;
+use nexus_model::account::{AccountOverview, Address};
 
-use super::auth::{SignOutButton, last_error};
-use crate::{
-    app::components::{
+use crate::app::{
+    components::{
         address::AddressFields,
         form::{FormAlert, PRIMARY_BUTTON_CLASS, SECTION_CLASS, TextField},
+        sign_in::SignInRedirect,
+        sign_out::SignOutButton,
     },
-    model::{
-        account::{AccountOverview, Address},
-        forms::FormError,
-    },
+    forms::{FormError, last_error},
 };
-
-#[cfg(feature = "ssr")]
-mod server {
-    use crate::{
-        model::forms::FormError,
-        server::{auth::AuthUser, state::AppState},
-    };
-
-    /// The signed-in user, or a redirect to the sign-in page.
-    pub async fn signed_in(state: &AppState) -> Result<AuthUser, FormError> {
-        match super::super::auth::viewer(state).await {
-            Some(auth) => Ok(auth),
-            None => {
-                leptos_axum::redirect("/login?next=/account");
-                Err(FormError::message("Please sign in again."))
-            }
-        }
-    }
-
-    pub fn saved() {
-        leptos_axum::redirect("/account?saved=1");
-    }
-}
 
 /// The page's data, or `None` when nobody is signed in.
 #[server]
 pub async fn load_account() -> Result<Option<AccountOverview>, ServerFnError> {
-    use crate::domain::accounts::addresses;
-    let state = super::auth::state();
-    let Some(auth) = super::auth::viewer(&state).await else {
+    use crate::server::context::{self, unavailable};
+    let failed =
+        |error: &dyn std::fmt::Display| unavailable("an account", "Your account is unavailable right now.", error);
+    let visitor = context::visitor().await.map_err(|e| failed(&e))?;
+    let Some(auth) = visitor.user() else {
         return Ok(None);
     };
-    let addresses = addresses::list(&state.pool, auth.user.id).await.map_err(|error| {
-        tracing::error!(%error, "loading addresses failed");
-        ServerFnError::new("Your account is unavailable right now.")
-    })?;
+    let user = &auth.user;
+    let addresses = context::core().accounts.addresses(user.id).await.map_err(|e| failed(&e))?;
     Ok(Some(AccountOverview {
-        name: auth.user.name,
-        email: auth.user.email,
-        role: auth.user.role.to_string(),
-        member_since: auth.user.created_at.format("%B %Y").to_string(),
+        name: user.name.clone(),
+        email: user.email.clone(),
+        role: user.role.to_string(),
+        member_since: user.created_at.format("%B %Y").to_string(),
         addresses,
     }))
 }
 
+/// After a successful change: the account page again, saying so.
+#[cfg(feature = "ssr")]
+fn saved() {
+    leptos_axum::redirect("/account?saved=1");
+}
+
 #[server]
 pub async fn update_profile(name: String) -> Result<(), FormError> {
-    use crate::domain::accounts;
-    let state = super::auth::state();
-    let auth = server::signed_in(&state).await?;
-    accounts::update_name(&state.pool, auth.user.id, &name).await.map_err(|error| {
-        crate::server::forms::form_error(error, &[("name", "Name")]).keeping([("name", name.as_str())])
-    })?;
-    server::saved();
+    use crate::server::{context, forms::form_error};
+    let (_, auth) = context::signed_in().await?;
+    context::core()
+        .accounts
+        .update_name(auth.user.id, &name)
+        .await
+        .map_err(|error| form_error(error, &[("name", "Name")]).keeping([("name", name.as_str())]))?;
+    saved();
     Ok(())
 }
 
 #[server]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), FormError> {
-    use crate::{domain::accounts::password, server::error::AppError};
-    let state = super::auth::state();
-    let auth = server::signed_in(&state).await?;
-    let ip = super::auth::client_ip().await;
-    let changed_at = password::change_password(
-        &state.pool,
-        auth.user.id,
-        &current_password,
-        &new_password,
-        password::Keep::default(),
-        ip.as_deref(),
-    )
-    .await
-    .map_err(|error| match AppError::from(error) {
-        AppError::Denied(message) => FormError::field("current_password", message),
-        // The domain calls the new password just `password`.
-        AppError::Validation(mut fields) => {
-            if let Some(messages) = fields.remove("password") {
-                fields.insert("new_password".into(), messages);
-            }
-            crate::server::forms::form_error(AppError::Validation(fields), &[("new_password", "New password")])
-        }
-        other => crate::server::forms::form_error(other, &[]),
-    })?;
-    // This session signed in again just now; every other one has ended.
-    let session = super::auth::session().await?;
-    crate::server::auth::session::stamp(&session, auth.user.id, changed_at)
+    use nexus_core::accounts::password::Keep;
+
+    use crate::server::{context, error::AppError, forms::form_error};
+    let (visitor, auth) = context::signed_in().await?;
+    let changed_at = context::core()
+        .accounts
+        .change_password(auth.user.id, &current_password, &new_password, Keep::default(), visitor.ip())
         .await
-        .map_err(super::auth::session_failed)?;
-    server::saved();
+        .map_err(|error| match AppError::from(error) {
+            AppError::Denied(message) => FormError::field("current_password", message),
+            // The rule calls the new password just `password`.
+            AppError::Validation(mut fields) => {
+                fields.rename("password", "new_password");
+                form_error(AppError::Validation(fields), &[("new_password", "New password")])
+            }
+            other => form_error(other, &[]),
+        })?;
+    // This session signed in again just now; every other one has ended.
+    visitor.restamp_session(auth.user.id, changed_at).await.map_err(|error| form_error(error, &[]))?;
+    saved();
     Ok(())
 }
 
@@ -119,9 +92,13 @@ pub async fn add_address(
     country: String,
     phone: Option<String>,
 ) -> Result<(), FormError> {
-    use crate::domain::accounts::addresses::{self, AddressInput};
-    let state = super::auth::state();
-    let auth = server::signed_in(&state).await?;
+    use nexus_core::accounts::AddressInput;
+
+    use crate::{
+        app::components::address::address_labels,
+        server::{context, forms::form_error},
+    };
+    let (_, auth) = context::signed_in().await?;
     let typed = [
         ("full_name", full_name.clone()),
         ("line1", line1.clone()),
@@ -132,23 +109,19 @@ pub async fn add_address(
         ("phone", phone.clone().unwrap_or_default()),
     ];
     let input = AddressInput { full_name, line1, line2, city, postal_code, country, phone };
-    addresses::create(&state.pool, auth.user.id, input).await.map_err(|error| {
-        crate::server::forms::form_error(error, &crate::app::components::address::address_labels())
-            .keeping(typed.iter().map(|(field, value)| (*field, value.as_str())))
+    context::core().accounts.add_address(auth.user.id, input).await.map_err(|error| {
+        form_error(error, &address_labels()).keeping(typed.iter().map(|(field, value)| (*field, value.as_str())))
     })?;
-    server::saved();
+    saved();
     Ok(())
 }
 
 #[server]
 pub async fn remove_address(id: i64) -> Result<(), FormError> {
-    use crate::domain::accounts::addresses;
-    let state = super::auth::state();
-    let auth = server::signed_in(&state).await?;
-    addresses::delete(&state.pool, auth.user.id, id)
-        .await
-        .map_err(|error| crate::server::forms::form_error(error, &[]))?;
-    server::saved();
+    use crate::server::{context, forms::form_error};
+    let (_, auth) = context::signed_in().await?;
+    context::core().accounts.delete_address(auth.user.id, id).await.map_err(|error| form_error(error, &[]))?;
+    saved();
     Ok(())
 }
 
@@ -162,7 +135,7 @@ pub fn AccountPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(Some(account)) => view! { <Account account/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login?next=/account"/> }.into_any(),
+                    Ok(None) => view! { <SignInRedirect/> }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-danger">{error.to_string()}</p> }.into_any(),
                 }
             })}

@@ -8,51 +8,13 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
-use crate::{
-    app::components::form::{FormAlert, PRIMARY_BUTTON_CLASS, TextField},
-    model::forms::FormError,
+use crate::app::{
+    components::{
+        form::{FormAlert, PRIMARY_BUTTON_CLASS, TextField},
+        sign_out::SignOutButton,
+    },
+    forms::{FormError, last_error},
 };
-
-#[cfg(feature = "ssr")]
-mod server {
-    use tower_sessions::Session;
-
-    use crate::{
-        model::forms::FormError,
-        server::{
-            auth::{AuthUser, ClientIp},
-            state::AppState,
-        },
-    };
-
-    pub fn state() -> AppState {
-        leptos::prelude::expect_context::<AppState>()
-    }
-
-    pub async fn session() -> Result<Session, FormError> {
-        leptos_axum::extract::<Session>().await.map_err(|error| {
-            tracing::error!(?error, "no session layer");
-            FormError::message("Sessions are unavailable right now. Please try again.")
-        })
-    }
-
-    pub async fn client_ip() -> ClientIp {
-        leptos_axum::extract::<ClientIp>().await.unwrap_or(ClientIp(None))
-    }
-
-    /// The signed-in visitor, if any.
-    pub async fn viewer(state: &AppState) -> Option<AuthUser> {
-        leptos_axum::extract_with_state::<Option<AuthUser>, AppState>(state).await.ok().flatten()
-    }
-
-    pub fn session_failed(error: impl std::fmt::Display) -> FormError {
-        tracing::error!(%error, "storing the session failed");
-        FormError::message("Signing in failed on our side. Please try again.")
-    }
-}
-
-#[cfg(feature = "ssr")]
-pub(crate) use server::{client_ip, session, session_failed, state, viewer};
 
 #[cfg(feature = "ssr")]
 const SIGN_IN_LABELS: &[(&str, &str)] = &[("email", "Email"), ("password", "Password")];
@@ -61,59 +23,38 @@ const REGISTER_LABELS: &[(&str, &str)] = &[("name", "Name"), ("email", "Email"),
 
 #[server]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), FormError> {
-    use crate::server::{auth::attempts, forms};
-    let state = state();
-    let (ip, session) = (client_ip().await, session().await?);
-    let user = attempts::sign_in(&state, &ip, &email, &password)
+    use crate::server::{
+        context,
+        forms::{form_error, safe_next},
+    };
+    let core = context::core();
+    let visitor = context::visitor().await.map_err(|error| form_error(error, &[]))?;
+    let user = core
+        .accounts
+        .sign_in(&email, &password, visitor.ip())
         .await
-        .map_err(|error| forms::form_error(error, SIGN_IN_LABELS).keeping([("email", email.as_str())]))?;
-    crate::server::auth::session::sign_in(&session, user.id).await.map_err(session_failed)?;
-    super::cart::merge_guest_cart(&state, &session, user.id).await;
-    leptos_axum::redirect(&forms::safe_next(next.as_deref(), "/account"));
+        .map_err(|error| form_error(error, SIGN_IN_LABELS).keeping([("email", email.as_str())]))?;
+    visitor.start_session(&core, &user).await.map_err(|error| form_error(error, &[]))?;
+    leptos_axum::redirect(&safe_next(next.as_deref(), "/account"));
     Ok(())
 }
 
 #[server]
 pub async fn register(name: String, email: String, password: String) -> Result<(), FormError> {
-    use crate::{
-        domain::accounts::{NewUser, Role},
-        server::{auth::attempts, error::AppError, forms},
-    };
-    let state = state();
-    let (ip, session) = (client_ip().await, session().await?);
+    use nexus_core::accounts::{NewUser, Role};
+
+    use crate::server::{context, error::AppError, forms::form_error};
+    let core = context::core();
+    let visitor = context::visitor().await.map_err(|error| form_error(error, &[]))?;
     let new_user = NewUser { email: &email, password: &password, name: &name, role: Role::Customer };
     let keep = [("name", name.as_str()), ("email", email.as_str())];
-    let user = attempts::register(&state, &ip, new_user).await.map_err(|error| match error {
+    let user = core.accounts.register(new_user, visitor.ip()).await.map_err(|error| match AppError::from(error) {
         AppError::Conflict(message) => FormError::field("email", message).keeping(keep),
-        other => forms::form_error(other, REGISTER_LABELS).keeping(keep),
+        other => form_error(other, REGISTER_LABELS).keeping(keep),
     })?;
-    crate::server::auth::session::sign_in(&session, user.id).await.map_err(session_failed)?;
-    super::cart::merge_guest_cart(&state, &session, user.id).await;
+    visitor.start_session(&core, &user).await.map_err(|error| form_error(error, &[]))?;
     leptos_axum::redirect("/account");
     Ok(())
-}
-
-#[server]
-pub async fn sign_out() -> Result<(), FormError> {
-    use crate::domain::accounts::audit;
-    let state = state();
-    let ip = client_ip().await;
-    if let Some(auth) = viewer(&state).await {
-        let _ = audit::record(&state.pool, audit::Event::SignedOut { user_id: auth.user.id }, ip.as_deref()).await;
-    }
-    crate::server::auth::session::sign_out(&session().await?).await.map_err(session_failed)?;
-    leptos_axum::redirect("/");
-    Ok(())
-}
-
-/// The error of the last failed submission of `S`'s form, if this render
-/// follows one.
-pub(crate) fn last_error<S>(action: ServerAction<S>) -> Option<FormError>
-where
-    S: ServerFn<Error = FormError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    action.value().get_untracked().and_then(Result::err)
 }
 
 #[component]
@@ -183,17 +124,6 @@ pub fn LogoutPage() -> impl IntoView {
             <p class="mb-4 text-sm text-muted">"You will need your password to sign in again on this device."</p>
             <SignOutButton class=format!("w-full {PRIMARY_BUTTON_CLASS}")/>
         </AuthCard>
-    }
-}
-
-/// A one-button form; sign-out is a POST so a link on another site cannot
-/// sign anyone out.
-#[component]
-pub fn SignOutButton(#[prop(into)] class: String) -> impl IntoView {
-    view! {
-        <form method="post" action=SignOut::url() class="inline">
-            <button type="submit" class=class>"Sign out"</button>
-        </form>
     }
 }
 

@@ -4,16 +4,16 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    listing::{Listing, ListingView, use_listing_params},
-    not_found::NotFound,
-};
-use crate::{
-    app::{
-        components::{breadcrumb::Breadcrumb, error_view::ErrorView},
-        seo::{self, JsonLd, PageMeta},
+use nexus_model::{CategoryDetail, CategoryRef, ListingParams};
+
+use crate::app::{
+    components::{
+        breadcrumb::Breadcrumb,
+        error_view::ErrorView,
+        listing::{Listing, ListingView, use_listing_params},
+        not_found::NotFound,
     },
-    model::{CategoryDetail, ListingParams},
+    seo::{self, JsonLd, PageMeta},
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,10 +26,15 @@ pub struct CategoryPageData {
 /// cannot carry a nested struct whose fields are all absent.
 #[server(input = leptos::server_fn::codec::Json)]
 pub async fn get_category_page(slug: String, params: ListingParams) -> Result<Option<CategoryPageData>, ServerFnError> {
-    let state = expect_context::<crate::server::state::AppState>();
-    let category = state.catalog.category(&slug).await.map_err(super::catalog_unavailable("a category"))?;
+    use crate::{
+        app::components::listing,
+        server::context::{self, CATALOG_UNAVAILABLE, unavailable},
+    };
+    let core = context::core();
+    let category =
+        core.catalog.category(&slug).await.map_err(|e| unavailable("a category", CATALOG_UNAVAILABLE, &e))?;
     let Some(category) = category else { return Ok(None) };
-    let listing = super::listing::load(&state, params, Some(&category.slug)).await?;
+    let listing = listing::load(&core, params, Some(&category.slug)).await?;
     Ok(Some(CategoryPageData { category, listing }))
 }
 
@@ -63,7 +68,7 @@ fn Category(data: CategoryPageData) -> impl IntoView {
         category.description.clone()
     };
     let mut trail = category.ancestors.clone();
-    trail.push(crate::model::CategoryRef { id: category.id, slug: category.slug.clone(), name: category.name.clone() });
+    trail.push(CategoryRef { id: category.id, slug: category.slug.clone(), name: category.name.clone() });
     let breadcrumb_data = seo::breadcrumb_list(&seo::public_origin(), &seo::category_trail(&trail));
     view! {
         <PageMeta title=category.name.clone() description canonical_path/>

@@ -10,22 +10,21 @@
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::{Meta, Title};
-use leptos_router::components::Redirect;
+use nexus_model::{
+    Cents,
+    account::Address,
+    cart::Cart,
+    order::{Pricing, ShippingMethod},
+};
 
-use super::auth::last_error;
-use crate::{
-    app::components::{
+use crate::app::{
+    components::{
         address::AddressFields,
         form::{FormAlert, PRIMARY_BUTTON_CLASS, SECTION_CLASS, TextField},
         price::Price,
+        sign_in::SignInRedirect,
     },
-    model::{
-        Cents,
-        account::Address,
-        cart::Cart,
-        forms::FormError,
-        order::{Pricing, ShippingMethod},
-    },
+    forms::{FormError, last_error},
 };
 
 /// Everything the checkout page shows.
@@ -40,18 +39,22 @@ pub struct CheckoutData {
 /// The page's data; `None` when nobody is signed in.
 #[server]
 pub async fn load_checkout() -> Result<Option<CheckoutData>, ServerFnError> {
-    use crate::domain::{accounts::addresses, cart::CartOwner, random::random_hex};
-    let state = super::auth::state();
-    let Some(auth) = super::auth::viewer(&state).await else {
+    use nexus_core::{cart::CartOwner, random::random_hex};
+
+    use crate::server::context::{self, unavailable};
+    let failed =
+        |error: &dyn std::fmt::Display| unavailable("the checkout", "Checkout is unavailable right now.", error);
+    let core = context::core();
+    let visitor = context::visitor().await.map_err(|e| failed(&e))?;
+    let Some(auth) = visitor.user() else {
         return Ok(None);
     };
-    let failed = |error: &dyn std::fmt::Display| {
-        tracing::error!(%error, "loading the checkout failed");
-        ServerFnError::new("Checkout is unavailable right now.")
-    };
-    let cart = state.cart.cart(&CartOwner::User(auth.user.id)).await.map_err(|e| failed(&e))?;
-    let addresses = addresses::list(&state.pool, auth.user.id).await.map_err(|e| failed(&e))?;
-    Ok(Some(CheckoutData { cart, addresses, pricing: state.orders.pricing(), idempotency_key: random_hex(16) }))
+    let user_id = auth.user.id;
+    let (cart, addresses) =
+        tokio::try_join!(async { core.cart.cart(&CartOwner::User(user_id)).await.map_err(|e| failed(&e)) }, async {
+            core.accounts.addresses(user_id).await.map_err(|e| failed(&e))
+        },)?;
+    Ok(Some(CheckoutData { cart, addresses, pricing: core.orders.pricing(), idempotency_key: random_hex(16) }))
 }
 
 /// The labels of the checkout's own fields (beside the address's).
@@ -84,15 +87,13 @@ pub async fn place_order(
     exp_year: String,
     cvc: String,
 ) -> Result<(), FormError> {
-    use crate::domain::{
-        accounts::addresses::AddressInput,
-        orders::{CardInput, CheckoutRequest},
+    use nexus_core::{accounts::AddressInput, orders::CheckoutRequest, payments::CardInput};
+
+    use crate::{
+        app::components::address::address_labels,
+        server::{context, forms::form_error},
     };
-    let state = super::auth::state();
-    let Some(auth) = super::auth::viewer(&state).await else {
-        leptos_axum::redirect("/login?next=/checkout");
-        return Err(FormError::message("Please sign in to check out."));
-    };
+    let (_, auth) = context::signed_in().await?;
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     let kept: Vec<(&str, String)> = vec![
         ("address_id", text(&address_id)),
@@ -106,9 +107,13 @@ pub async fn place_order(
         ("exp_month", exp_month.clone()),
         ("exp_year", exp_year.clone()),
     ];
-    // An unreadable id becomes 0, which no address has: "not one of your saved addresses".
-    let address_id =
-        address_id.as_deref().map(str::trim).filter(|id| !id.is_empty()).map(|id| id.parse::<i64>().unwrap_or(0));
+    let keep = |error: FormError| error.keeping(kept.iter().map(|(field, value)| (*field, value.as_str())));
+    let address_id = match address_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+        None => None,
+        Some(id) => Some(id.parse::<i64>().map_err(|_| {
+            keep(FormError::field("address_id", "Choose one of your saved addresses, or a new address."))
+        })?),
+    };
     let request = CheckoutRequest {
         address_id,
         shipping_address: address_id.is_none().then(|| AddressInput {
@@ -123,17 +128,17 @@ pub async fn place_order(
         shipping_method: shipping_method.unwrap_or_default(),
         payment: CardInput {
             card_number,
-            // Unreadable numbers become 0, which the card check names.
-            exp_month: exp_month.trim().parse().unwrap_or(0),
-            exp_year: exp_year.trim().parse().unwrap_or(0),
+            // A month or year that is no number at all is named by the card check.
+            exp_month: exp_month.trim().parse().ok(),
+            exp_year: exp_year.trim().parse().ok(),
             cvc,
         },
     };
-    let placed = state.orders.place_order(auth.user.id, request, Some(&idempotency_key)).await.map_err(|error| {
-        let labels = [crate::app::components::address::address_labels(), CHECKOUT_LABELS.to_vec()].concat();
-        crate::server::forms::form_error(error, &labels)
-            .keeping(kept.iter().map(|(field, value)| (*field, value.as_str())))
-    })?;
+    let placed =
+        context::core().orders.place_order(auth.user.id, request, Some(&idempotency_key)).await.map_err(|error| {
+            let labels = [address_labels(), CHECKOUT_LABELS.to_vec()].concat();
+            keep(form_error(error, &labels))
+        })?;
     leptos_axum::redirect(&format!("/orders/{}?placed=1", placed.order.number));
     Ok(())
 }
@@ -153,7 +158,7 @@ pub fn CheckoutPage() -> impl IntoView {
                         <a href="/" class="mt-4 inline-block font-medium text-brand hover:underline">"Continue shopping"</a>
                     }.into_any(),
                     Ok(Some(data)) => view! { <CheckoutForm data/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login?next=/checkout"/> }.into_any(),
+                    Ok(None) => view! { <SignInRedirect/> }.into_any(),
                     Err(error) => view! { <p role="alert" class="mt-4 text-danger">{error.to_string()}</p> }.into_any(),
                 }
             })}

@@ -1,15 +1,15 @@
+//! `/`: a hero, the featured products and the biggest departments.
+
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
+use nexus_model::{CategorySummary, HomePage as HomeData};
 
-use crate::{
-    app::components::{error_view::ErrorView, product_card::ProductCard},
-    model::{CategorySummary, HomePage as HomeData},
-};
+use crate::app::components::{error_view::ErrorView, product_card::ProductCard};
 
 #[server]
 pub async fn get_home_page() -> Result<HomeData, ServerFnError> {
-    let state = expect_context::<crate::server::state::AppState>();
-    state.catalog.home_page().await.map_err(super::catalog_unavailable("the home page"))
+    use crate::server::context::{self, CATALOG_UNAVAILABLE, unavailable};
+    context::core().catalog.home_page().await.map_err(|e| unavailable("the home page", CATALOG_UNAVAILABLE, &e))
 }
 
 #[component]
@@ -47,7 +47,7 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn FeaturedProducts(products: Vec<crate::model::ProductCard>) -> impl IntoView {
+fn FeaturedProducts(products: Vec<nexus_model::ProductCard>) -> impl IntoView {
     view! {
         <section id="featured" aria-labelledby="featured-heading" class="mt-12">
             <h2 id="featured-heading" class="text-2xl font-bold tracking-tight">"Featured products"</h2>

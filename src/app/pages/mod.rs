@@ -1,4 +1,6 @@
-//! One module per route group; each page's server functions live beside it.
+//! One module per route group; each page's server functions live beside
+//! it. A page imports components, never another page: what two pages share
+//! is a component.
 
 pub mod account;
 pub mod auth;
@@ -6,23 +8,9 @@ pub mod cart;
 pub mod category;
 pub mod checkout;
 pub mod home;
-pub mod listing;
-pub mod not_found;
 pub mod orders;
 pub mod product;
 pub mod search;
-
-/// Logs why a catalog read failed and gives the shopper a message without
-/// internal details: the error mapping of every catalog server function.
-#[cfg(feature = "ssr")]
-pub(crate) fn catalog_unavailable<E: std::fmt::Display>(
-    what: &'static str,
-) -> impl FnOnce(E) -> leptos::prelude::ServerFnError {
-    move |error| {
-        tracing::error!(%error, "loading {what} failed");
-        leptos::prelude::ServerFnError::new("The catalog is unavailable right now.")
-    }
-}
 
 /// The `slug` segment of the current route.
 pub(crate) fn use_slug() -> leptos::prelude::Memo<String> {

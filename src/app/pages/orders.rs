@@ -5,23 +5,21 @@
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::{Meta, Title};
-use leptos_router::{
-    components::Redirect,
-    hooks::{use_params_map, use_query_map},
+use leptos_router::hooks::{use_params_map, use_query_map};
+use nexus_model::{
+    Cents,
+    order::{Order, OrderSummary},
+    pagination::Page,
 };
 
-use super::{auth::last_error, not_found::NotFound};
-use crate::{
-    app::components::{
+use crate::app::{
+    components::{
         form::{FormAlert, SECTION_CLASS},
+        not_found::NotFound,
         price::Price,
+        sign_in::SignInRedirect,
     },
-    model::{
-        Cents,
-        forms::FormError,
-        order::{Order, OrderSummary},
-        pagination::Page,
-    },
+    forms::{FormError, last_error},
 };
 
 /// What `/orders/{number}` found.
@@ -34,18 +32,19 @@ pub enum OrderLookup {
 
 #[cfg(feature = "ssr")]
 fn orders_unavailable(error: impl std::fmt::Display) -> ServerFnError {
-    tracing::error!(%error, "loading orders failed");
-    ServerFnError::new("Your orders are unavailable right now.")
+    crate::server::context::unavailable("orders", "Your orders are unavailable right now.", &error)
 }
 
 #[server]
 pub async fn load_order(number: String) -> Result<OrderLookup, ServerFnError> {
-    use crate::domain::orders::OrderError;
-    let state = super::auth::state();
-    let Some(auth) = super::auth::viewer(&state).await else {
+    use nexus_core::orders::OrderError;
+
+    use crate::server::context;
+    let visitor = context::visitor().await.map_err(orders_unavailable)?;
+    let Some(auth) = visitor.user() else {
         return Ok(OrderLookup::SignedOut);
     };
-    match state.orders.customer_order(auth.user.id, &number).await {
+    match context::core().orders.customer_order(auth.user.id, &number).await {
         Ok(order) => Ok(OrderLookup::Found(Box::new(order))),
         Err(OrderError::NotFound) => Ok(OrderLookup::Missing),
         Err(error) => Err(orders_unavailable(error)),
@@ -55,24 +54,24 @@ pub async fn load_order(number: String) -> Result<OrderLookup, ServerFnError> {
 /// A page of the shopper's orders; `None` when nobody is signed in.
 #[server]
 pub async fn load_orders(page: u32) -> Result<Option<Page<OrderSummary>>, ServerFnError> {
-    use crate::model::pagination::{DEFAULT_PER_PAGE, Pagination};
-    let state = super::auth::state();
-    let Some(auth) = super::auth::viewer(&state).await else {
+    use nexus_model::pagination::{DEFAULT_PER_PAGE, Pagination};
+
+    use crate::server::context;
+    let visitor = context::visitor().await.map_err(orders_unavailable)?;
+    let Some(auth) = visitor.user() else {
         return Ok(None);
     };
     let pagination = Pagination { page: page.max(1), per_page: DEFAULT_PER_PAGE };
-    let (orders, total) = state.orders.customer_orders(auth.user.id, pagination).await.map_err(orders_unavailable)?;
+    let (orders, total) =
+        context::core().orders.customer_orders(auth.user.id, pagination).await.map_err(orders_unavailable)?;
     Ok(Some(Page::new(orders, pagination, total)))
 }
 
 #[server]
 pub async fn cancel_order(number: String) -> Result<(), FormError> {
-    let state = super::auth::state();
-    let Some(auth) = super::auth::viewer(&state).await else {
-        leptos_axum::redirect("/login");
-        return Err(FormError::message("Please sign in again."));
-    };
-    state.orders.cancel(auth.user.id, &number).await.map_err(|error| crate::server::forms::form_error(error, &[]))?;
+    use crate::server::{context, forms::form_error};
+    let (_, auth) = context::signed_in().await?;
+    context::core().orders.cancel(auth.user.id, &number).await.map_err(|error| form_error(error, &[]))?;
     leptos_axum::redirect(&format!("/orders/{number}"));
     Ok(())
 }
@@ -94,7 +93,7 @@ pub fn OrdersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match orders.await {
                     Ok(Some(page)) => view! { <OrderList page/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login?next=/orders"/> }.into_any(),
+                    Ok(None) => view! { <SignInRedirect/> }.into_any(),
                     Err(error) => view! { <p role="alert" class="mt-4 text-danger">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -145,10 +144,7 @@ pub fn OrderPage() -> impl IntoView {
                 match order.await {
                     Ok(OrderLookup::Found(order)) => view! { <OrderDetail order=*order/> }.into_any(),
                     Ok(OrderLookup::Missing) => view! { <NotFound/> }.into_any(),
-                    Ok(OrderLookup::SignedOut) => {
-                        let next = format!("/login?next=/orders/{}", number.get_untracked());
-                        view! { <Redirect path=next/> }.into_any()
-                    }
+                    Ok(OrderLookup::SignedOut) => view! { <SignInRedirect/> }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-danger">{error.to_string()}</p> }.into_any(),
                 }
             })}

@@ -5,19 +5,20 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{cart::AddToCart, not_found::NotFound};
-use crate::{
-    app::{
-        components::{breadcrumb::Breadcrumb, error_view::ErrorView, price::Price, product_card::placeholder_style},
-        seo::{self, JsonLd, PageMeta},
+use nexus_model::{ProductDetail, catalog::Variant, product_query::encode, variant_choice};
+
+use crate::app::{
+    components::{
+        add_to_cart::AddToCart, breadcrumb::Breadcrumb, error_view::ErrorView, not_found::NotFound, price::Price,
+        product_card::placeholder_style,
     },
-    model::{ProductDetail, catalog::Variant, product_query::encode, variant_choice},
+    seo::{self, JsonLd, PageMeta},
 };
 
 #[server]
 pub async fn get_product(slug: String) -> Result<Option<ProductDetail>, ServerFnError> {
-    let state = expect_context::<crate::server::state::AppState>();
-    state.catalog.product(&slug).await.map_err(super::catalog_unavailable("a product"))
+    use crate::server::context::{self, CATALOG_UNAVAILABLE, unavailable};
+    context::core().catalog.product(&slug).await.map_err(|e| unavailable("a product", CATALOG_UNAVAILABLE, &e))
 }
 
 #[component]

@@ -3,18 +3,22 @@
 
 use leptos::prelude::*;
 
-use super::listing::{Listing, ListingView, use_listing_params};
-use crate::{
-    app::{components::error_view::ErrorView, seo::PageMeta},
-    model::{ListingParams, product_query::encode},
+use nexus_model::{ListingParams, product_query::encode};
+
+use crate::app::{
+    components::{
+        error_view::ErrorView,
+        listing::{Listing, ListingView, use_listing_params},
+    },
+    seo::PageMeta,
 };
 
 /// JSON input: the URL encoding cannot carry a nested struct whose fields
 /// are all absent.
 #[server(input = leptos::server_fn::codec::Json)]
 pub async fn search_products(params: ListingParams) -> Result<Listing, ServerFnError> {
-    let state = expect_context::<crate::server::state::AppState>();
-    super::listing::load(&state, params, None).await
+    use crate::{app::components::listing, server::context};
+    listing::load(&context::core(), params, None).await
 }
 
 #[component]

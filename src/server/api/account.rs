@@ -1,26 +1,59 @@
 //! The caller's own account: profile, password, addresses.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::State, http::StatusCode};
+use nexus_core::{accounts, accounts::password, model::account::Address};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{auth::Profile, json::ApiJson};
-use crate::{
-    domain::accounts::{
-        self,
-        addresses::{self, Address, AddressInput, AddressPatch},
-        password,
-    },
-    server::{
-        auth::{AuthUser, ClientIp, Credential},
-        error::{AppError, Problem},
-        state::AppState,
-    },
+use super::{
+    auth::Profile,
+    extract::{ApiJson, ApiPath},
 };
+use crate::server::{
+    error::{AppError, Problem},
+    state::AppState,
+    visitor::{AuthUser, Credential, Visitor},
+};
+
+/// An address as the client sends it.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct AddressInput {
+    pub full_name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2, e.g. `US`.
+    pub country: String,
+    pub phone: Option<String>,
+}
+
+impl From<AddressInput> for accounts::AddressInput {
+    fn from(input: AddressInput) -> Self {
+        let AddressInput { full_name, line1, line2, city, postal_code, country, phone } = input;
+        Self { full_name, line1, line2, city, postal_code, country, phone }
+    }
+}
+
+/// Fields of a partial update; absent fields keep their value. For the two
+/// optional fields an empty string clears them.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct AddressPatch {
+    full_name: Option<String>,
+    line1: Option<String>,
+    line2: Option<String>,
+    city: Option<String>,
+    postal_code: Option<String>,
+    country: Option<String>,
+    phone: Option<String>,
+}
+
+impl From<AddressPatch> for accounts::AddressPatch {
+    fn from(patch: AddressPatch) -> Self {
+        let AddressPatch { full_name, line1, line2, city, postal_code, country, phone } = patch;
+        Self { full_name, line1, line2, city, postal_code, country, phone }
+    }
+}
 
 #[derive(Deserialize, ToSchema)]
 pub struct ProfilePatch {
@@ -40,7 +73,7 @@ pub async fn update_me(
     ApiJson(patch): ApiJson<ProfilePatch>,
 ) -> Result<Json<Profile>, AppError> {
     let user = match patch.name {
-        Some(name) => accounts::update_name(&state.pool, auth.user.id, &name).await?,
+        Some(name) => state.core.accounts.update_name(auth.user.id, &name).await?,
         None => auth.user,
     };
     Ok(Json(user.into()))
@@ -64,24 +97,20 @@ pub struct PasswordChange {
     ))]
 pub async fn change_password(
     State(state): State<AppState>,
-    ip: ClientIp,
-    auth: AuthUser,
+    visitor: Visitor,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, AppError> {
+    let auth = visitor.require_user()?;
     let refresh_family = match &auth.credential {
-        Credential::Bearer { family, .. } => family.as_deref(),
+        Credential::Bearer(grant) => grant.family.as_deref(),
         Credential::Session => None,
     };
     let keep = password::Keep { refresh_family };
-    password::change_password(
-        &state.pool,
-        auth.user.id,
-        &change.current_password,
-        &change.new_password,
-        keep,
-        ip.as_deref(),
-    )
-    .await?;
+    state
+        .core
+        .accounts
+        .change_password(auth.user.id, &change.current_password, &change.new_password, keep, visitor.ip())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -92,7 +121,7 @@ pub async fn change_password(
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_addresses(State(state): State<AppState>, auth: AuthUser) -> Result<Json<Vec<Address>>, AppError> {
-    Ok(Json(addresses::list(&state.pool, auth.user.id).await?))
+    Ok(Json(state.core.accounts.addresses(auth.user.id).await?))
 }
 
 /// Saves a new address.
@@ -108,7 +137,7 @@ pub async fn create_address(
     auth: AuthUser,
     ApiJson(input): ApiJson<AddressInput>,
 ) -> Result<(StatusCode, Json<Address>), AppError> {
-    Ok((StatusCode::CREATED, Json(addresses::create(&state.pool, auth.user.id, input).await?)))
+    Ok((StatusCode::CREATED, Json(state.core.accounts.add_address(auth.user.id, input.into()).await?)))
 }
 
 /// Changes some fields of an address.
@@ -124,11 +153,10 @@ pub async fn create_address(
 pub async fn update_address(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<AddressPatch>,
 ) -> Result<Json<Address>, AppError> {
-    let id = id.parse().map_err(|_| AppError::NotFound)?;
-    Ok(Json(addresses::update(&state.pool, auth.user.id, id, patch).await?))
+    Ok(Json(state.core.accounts.update_address(auth.user.id, id, patch.into()).await?))
 }
 
 /// Deletes an address.
@@ -143,9 +171,8 @@ pub async fn update_address(
 pub async fn delete_address(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    let id = id.parse().map_err(|_| AppError::NotFound)?;
-    addresses::delete(&state.pool, auth.user.id, id).await?;
+    state.core.accounts.delete_address(auth.user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,21 +1,18 @@
 //! Orders of every customer, for staff: the list and status changes.
 
-use axum::{
-    Json,
-    extract::{Path, Query, State},
+use axum::{Json, extract::State};
+use nexus_core::{
+    model::pagination::Page,
+    orders::{Actor, Order, OrderStatus, OrderSummary},
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::ApiJson;
-use crate::{
-    domain::orders::{Actor, Order, OrderStatus, OrderSummary},
-    model::pagination::Page,
-    server::{
-        auth::StaffUser,
-        error::{AppError, Problem},
-        state::AppState,
-    },
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::server::{
+    error::{AppError, Problem},
+    state::AppState,
+    visitor::StaffUser,
 };
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -38,14 +35,14 @@ pub struct AdminOrderParams {
 pub async fn list_orders(
     State(state): State<AppState>,
     _staff: StaffUser,
-    Query(params): Query<AdminOrderParams>,
+    ApiQuery(params): ApiQuery<AdminOrderParams>,
 ) -> Result<Json<Page<OrderSummary>>, AppError> {
     let pagination = super::pagination(params.page.as_deref(), params.per_page.as_deref())?;
     let status = match params.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(text) => Some(text.parse::<OrderStatus>().map_err(|message| AppError::invalid("status", message))?),
         None => None,
     };
-    let (orders, total) = state.orders.all_orders(status, pagination).await?;
+    let (orders, total) = state.core.orders.all_orders(status, pagination).await?;
     Ok(Json(Page::new(orders, pagination, total)))
 }
 
@@ -72,10 +69,10 @@ pub struct StatusChangeRequest {
 pub async fn change_status(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     ApiJson(change): ApiJson<StatusChangeRequest>,
 ) -> Result<Json<Order>, AppError> {
     let to = change.status.trim().parse::<OrderStatus>().map_err(|message| AppError::invalid("status", message))?;
     let actor = Actor::Staff(staff.0.user.id);
-    Ok(Json(state.orders.change_status(&number, to, actor, change.note.as_deref()).await?))
+    Ok(Json(state.core.orders.change_status(&number, to, actor, change.note.as_deref()).await?))
 }

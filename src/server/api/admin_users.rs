@@ -1,24 +1,18 @@
 //! Users and roles, for admins only: every handler takes `AdminUser`.
 
-use axum::{
-    Json,
-    extract::{Path, Query, State},
+use axum::{Json, extract::State};
+use nexus_core::{
+    accounts::{Role, UserChange, UserFilter},
+    model::{account::UserSummary, pagination::Page},
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::ApiJson;
-use crate::{
-    domain::accounts::{
-        Role,
-        admin::{self, UserChange, UserFilter, UserSummary},
-    },
-    model::pagination::Page,
-    server::{
-        auth::{AdminUser, ClientIp},
-        error::{AppError, Problem},
-        state::AppState,
-    },
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::server::{
+    error::{AppError, Problem},
+    state::AppState,
+    visitor::{AdminUser, Visitor},
 };
 
 /// Query of `GET /api/v1/admin/users`; values arrive as text so a bad one
@@ -45,7 +39,7 @@ pub struct UserListParams {
 pub async fn list_users(
     State(state): State<AppState>,
     _admin: AdminUser,
-    Query(params): Query<UserListParams>,
+    ApiQuery(params): ApiQuery<UserListParams>,
 ) -> Result<Json<Page<UserSummary>>, AppError> {
     let pagination = super::pagination(params.page.as_deref(), params.per_page.as_deref())?;
     let role = match params.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
@@ -53,7 +47,7 @@ pub async fn list_users(
         None => None,
     };
     let filter = UserFilter { query: params.q.filter(|q| !q.trim().is_empty()), role };
-    let (users, total) = admin::list_users(&state.pool, &filter, pagination.limit(), pagination.offset()).await?;
+    let (users, total) = state.core.accounts.list_users(&filter, pagination).await?;
     Ok(Json(Page::new(users, pagination, total)))
 }
 
@@ -81,13 +75,12 @@ pub struct UserPatch {
     ))]
 pub async fn update_user(
     State(state): State<AppState>,
-    ip: ClientIp,
+    visitor: Visitor,
     AdminUser(admin): AdminUser,
-    Path(id): Path<String>,
+    ApiPath(user_id): ApiPath<i64>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserSummary>, AppError> {
-    let user_id = id.parse().map_err(|_| AppError::NotFound)?;
     let role = patch.role.as_deref().map(str::parse::<Role>).transpose()?;
     let change = UserChange { role, is_active: patch.is_active };
-    Ok(Json(admin::update_user(&state.pool, admin.user.id, user_id, change, ip.as_deref()).await?))
+    Ok(Json(state.core.accounts.update_user(admin.user.id, user_id, change, visitor.ip()).await?))
 }

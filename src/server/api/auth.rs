@@ -1,17 +1,15 @@
 //! Auth and account: registration, tokens, the caller's profile.
 
 use axum::{Json, extract::State, http::StatusCode};
+use nexus_core::accounts::{IssuedTokens, NewUser, Role, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::ApiJson;
-use crate::{
-    domain::accounts::{self, NewUser, Role, User, audit, tokens},
-    server::{
-        auth::{AuthUser, ClientIp, Credential, attempts},
-        error::{AppError, Problem},
-        state::AppState,
-    },
+use super::extract::ApiJson;
+use crate::server::{
+    error::{AppError, Problem},
+    state::AppState,
+    visitor::{AuthUser, Credential, Visitor},
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -69,9 +67,11 @@ pub struct LogoutRequest {
     refresh_token: Option<String>,
 }
 
-fn pair(state: &AppState, user: &User, refresh: tokens::Issued) -> TokenPair {
-    let (access_token, expires_in, _) = state.tokens.issue(user, Some(&refresh.family));
-    TokenPair { access_token, refresh_token: refresh.token, token_type: "Bearer", expires_in }
+impl From<IssuedTokens> for TokenPair {
+    fn from(issued: IssuedTokens) -> Self {
+        let IssuedTokens { access_token, refresh_token, expires_in } = issued;
+        Self { access_token, refresh_token, token_type: "Bearer", expires_in }
+    }
 }
 
 /// Creates a customer account.
@@ -84,12 +84,12 @@ fn pair(state: &AppState, user: &User, refresh: tokens::Issued) -> TokenPair {
     ))]
 pub async fn register(
     State(state): State<AppState>,
-    ip: ClientIp,
+    visitor: Visitor,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<Profile>), AppError> {
     let new_user =
         NewUser { email: &request.email, password: &request.password, name: &request.name, role: Role::Customer };
-    let user = attempts::register(&state, &ip, new_user).await?;
+    let user = state.core.accounts.register(new_user, visitor.ip()).await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
@@ -102,12 +102,12 @@ pub async fn register(
     ))]
 pub async fn login(
     State(state): State<AppState>,
-    ip: ClientIp,
+    visitor: Visitor,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
-    let user = attempts::sign_in(&state, &ip, &request.email, &request.password).await?;
-    let refresh = tokens::issue(&state.pool, user.id).await?;
-    Ok(Json(pair(&state, &user, refresh)))
+    let accounts = &state.core.accounts;
+    let user = accounts.sign_in(&request.email, &request.password, visitor.ip()).await?;
+    Ok(Json(accounts.issue_tokens(&user).await?.into()))
 }
 
 /// Spends a refresh token for a new pair. A spent token presented again
@@ -120,12 +120,11 @@ pub async fn login(
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
-    ip: ClientIp,
+    visitor: Visitor,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
-    attempts::allow_refresh(&state, &ip).await?;
-    let (user, next) = tokens::rotate(&state.pool, &request.refresh_token).await?;
-    Ok(Json(pair(&state, &user, next)))
+    let (_, pair) = state.core.accounts.refresh(&request.refresh_token, visitor.ip()).await?;
+    Ok(Json(pair.into()))
 }
 
 /// Revokes the presented access token at once, and the refresh token's
@@ -138,24 +137,20 @@ pub async fn refresh(
     ))]
 pub async fn logout(
     State(state): State<AppState>,
-    ip: ClientIp,
-    auth: AuthUser,
+    visitor: Visitor,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, AppError> {
-    let Credential::Bearer { jti, expires_at, .. } = &auth.credential else {
+    let auth = visitor.require_user()?;
+    let Credential::Bearer(grant) = &auth.credential else {
         return Err(AppError::Unauthorized("Send the access token to revoke as a bearer token.".into()));
     };
-    accounts::revoke_access_token(&state.pool, jti, *expires_at).await?;
     // The body is optional: empty, or `{"refresh_token": ...}`.
     let request: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutRequest::default()
     } else {
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}")))?
     };
-    if let Some(token) = request.refresh_token {
-        tokens::revoke(&state.pool, auth.user.id, &token).await?;
-    }
-    audit::record(&state.pool, audit::Event::SignedOut { user_id: auth.user.id }, ip.as_deref()).await?;
+    state.core.accounts.sign_out_bearer(auth.user.id, grant, request.refresh_token.as_deref(), visitor.ip()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,22 +1,16 @@
 //! The caller's cart. The same cart the web pages show for a signed-in
 //! shopper; every rule lives in `domain::cart`.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::State, http::StatusCode};
+use nexus_core::cart::{Cart, CartOwner};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::json::ApiJson;
-use crate::{
-    domain::cart::{Cart, CartOwner},
-    server::{
-        auth::AuthUser,
-        error::{AppError, Problem},
-        state::AppState,
-    },
+use super::extract::{ApiJson, ApiPath};
+use crate::server::{
+    error::{AppError, Problem},
+    state::AppState,
+    visitor::AuthUser,
 };
 
 fn owner(auth: &AuthUser) -> CartOwner {
@@ -30,7 +24,7 @@ fn owner(auth: &AuthUser) -> CartOwner {
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_cart(State(state): State<AppState>, auth: AuthUser) -> Result<Json<Cart>, AppError> {
-    Ok(Json(state.cart.cart(&owner(&auth)).await?))
+    Ok(Json(state.core.cart.cart(&owner(&auth)).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -51,7 +45,7 @@ pub async fn add_item(
     auth: AuthUser,
     ApiJson(item): ApiJson<NewCartItem>,
 ) -> Result<(StatusCode, Json<Cart>), AppError> {
-    let cart = state.cart.add_item(&owner(&auth), item.variant_id, item.quantity).await?;
+    let cart = state.core.cart.add_item(&owner(&auth), item.variant_id, item.quantity).await?;
     Ok((StatusCode::CREATED, Json(cart)))
 }
 
@@ -73,11 +67,10 @@ pub struct QuantityChange {
 pub async fn update_item(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<QuantityChange>,
 ) -> Result<Json<Cart>, AppError> {
-    let id = id.parse().map_err(|_| AppError::NotFound)?;
-    Ok(Json(state.cart.set_quantity(&owner(&auth), id, change.quantity).await?))
+    Ok(Json(state.core.cart.set_quantity(&owner(&auth), id, change.quantity).await?))
 }
 
 /// Removes a line.
@@ -92,10 +85,9 @@ pub async fn update_item(
 pub async fn remove_item(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Cart>, AppError> {
-    let id = id.parse().map_err(|_| AppError::NotFound)?;
-    Ok(Json(state.cart.remove_item(&owner(&auth), id).await?))
+    Ok(Json(state.core.cart.remove_item(&owner(&auth), id).await?))
 }
 
 /// Empties the cart.
@@ -105,6 +97,6 @@ pub async fn remove_item(
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn clear_cart(State(state): State<AppState>, auth: AuthUser) -> Result<StatusCode, AppError> {
-    state.cart.clear(&owner(&auth)).await?;
+    state.core.cart.clear(&owner(&auth)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

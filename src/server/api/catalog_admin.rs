@@ -1,24 +1,147 @@
 //! Catalog management for staff. Every handler takes `StaffUser`, so a
 //! customer's token gets 403 and no token gets 401 before any work is done.
 
+use std::collections::BTreeMap;
+
 use axum::{
     Json,
-    extract::{Multipart, Path, State},
+    extract::{Multipart, State},
     http::StatusCode,
+};
+use nexus_core::{
+    catalog::admin,
+    model::{CategoryDetail, ProductDetail, catalog::ProductImage, catalog::Variant},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::ApiJson;
-use crate::{
-    domain::catalog::admin::{CategoryPatch, NewCategory, NewProduct, NewVariant, ProductPatch, VariantPatch},
-    model::{CategoryDetail, ProductDetail, catalog::ProductImage, catalog::Variant},
-    server::{
-        auth::StaffUser,
-        error::{AppError, Problem},
-        state::AppState,
-    },
+use super::extract::{ApiJson, ApiPath};
+use crate::server::{
+    error::{AppError, Problem},
+    state::AppState,
+    visitor::StaffUser,
 };
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCategory {
+    name: String,
+    slug: Option<String>,
+    parent_id: Option<i64>,
+    #[serde(default)]
+    description: String,
+}
+
+impl From<NewCategory> for admin::NewCategory {
+    fn from(new: NewCategory) -> Self {
+        Self { name: new.name, slug: new.slug, parent_id: new.parent_id, description: new.description }
+    }
+}
+
+/// A partial update; `parent_id: null` moves the category to the top level.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CategoryPatch {
+    name: Option<String>,
+    slug: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    parent_id: Option<Option<i64>>,
+    description: Option<String>,
+    position: Option<i32>,
+}
+
+impl From<CategoryPatch> for admin::CategoryPatch {
+    fn from(patch: CategoryPatch) -> Self {
+        let CategoryPatch { name, slug, parent_id, description, position } = patch;
+        Self { name, slug, parent_id, description, position }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewProduct {
+    name: String,
+    slug: Option<String>,
+    #[serde(default)]
+    description: String,
+    category_id: i64,
+    price_cents: i64,
+    sku: String,
+    stock: Option<i32>,
+    is_active: Option<bool>,
+}
+
+impl From<NewProduct> for admin::NewProduct {
+    fn from(new: NewProduct) -> Self {
+        let NewProduct { name, slug, description, category_id, price_cents, sku, stock, is_active } = new;
+        Self { name, slug, description, category_id, price_cents, sku, stock, is_active }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ProductPatch {
+    name: Option<String>,
+    slug: Option<String>,
+    description: Option<String>,
+    category_id: Option<i64>,
+    price_cents: Option<i64>,
+    sku: Option<String>,
+    is_active: Option<bool>,
+    is_featured: Option<bool>,
+}
+
+impl From<ProductPatch> for admin::ProductPatch {
+    fn from(patch: ProductPatch) -> Self {
+        let ProductPatch { name, slug, description, category_id, price_cents, sku, is_active, is_featured } = patch;
+        Self { name, slug, description, category_id, price_cents, sku, is_active, is_featured }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewVariant {
+    sku: String,
+    #[serde(default)]
+    name: String,
+    /// Option name to value, e.g. `{"size": "M"}`.
+    #[serde(default)]
+    options: BTreeMap<String, String>,
+    price_cents: Option<i64>,
+    #[serde(default)]
+    stock: i32,
+}
+
+impl From<NewVariant> for admin::NewVariant {
+    fn from(new: NewVariant) -> Self {
+        let NewVariant { sku, name, options, price_cents, stock } = new;
+        Self { sku, name, options, price_cents, stock }
+    }
+}
+
+/// `price_cents: null` makes the variant use the product's price again.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct VariantPatch {
+    sku: Option<String>,
+    name: Option<String>,
+    options: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    price_cents: Option<Option<i64>>,
+    low_stock_threshold: Option<i32>,
+}
+
+impl From<VariantPatch> for admin::VariantPatch {
+    fn from(patch: VariantPatch) -> Self {
+        let VariantPatch { sku, name, options, price_cents, low_stock_threshold } = patch;
+        Self { sku, name, options, price_cents, low_stock_threshold }
+    }
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
 
 /// Creates a category; `slug` defaults to one made from the name.
 #[utoipa::path(post, path = "/categories", tag = "catalog admin", request_body = NewCategory,
@@ -35,7 +158,7 @@ pub async fn create_category(
     _staff: StaffUser,
     ApiJson(new): ApiJson<NewCategory>,
 ) -> Result<(StatusCode, Json<CategoryDetail>), AppError> {
-    Ok((StatusCode::CREATED, Json(state.catalog.create_category(new).await?)))
+    Ok((StatusCode::CREATED, Json(state.core.catalog.create_category(new.into()).await?)))
 }
 
 /// Renames, moves (`parent_id`, `null` for the top level) or re-describes a
@@ -52,11 +175,10 @@ pub async fn create_category(
 pub async fn update_category(
     State(state): State<AppState>,
     _staff: StaffUser,
-    Path(category): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<CategoryPatch>,
 ) -> Result<Json<CategoryDetail>, AppError> {
-    let id = category.parse().map_err(|_| AppError::NotFound)?;
-    Ok(Json(state.catalog.update_category(id, patch).await?))
+    Ok(Json(state.core.catalog.update_category(id, patch.into()).await?))
 }
 
 /// Deletes an empty category; one with products or sub-categories is a 409.
@@ -71,10 +193,9 @@ pub async fn update_category(
 pub async fn delete_category(
     State(state): State<AppState>,
     _staff: StaffUser,
-    Path(category): Path<String>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    let id = category.parse().map_err(|_| AppError::NotFound)?;
-    state.catalog.delete_category(id).await?;
+    state.core.catalog.delete_category(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -91,7 +212,7 @@ pub async fn create_product(
     StaffUser(staff): StaffUser,
     ApiJson(new): ApiJson<NewProduct>,
 ) -> Result<(StatusCode, Json<ProductDetail>), AppError> {
-    Ok((StatusCode::CREATED, Json(state.catalog.create_product(new, staff.user.id).await?)))
+    Ok((StatusCode::CREATED, Json(state.core.catalog.create_product(new.into(), staff.user.id).await?)))
 }
 
 /// Updates some fields of a product.
@@ -107,10 +228,10 @@ pub async fn create_product(
 pub async fn update_product(
     State(state): State<AppState>,
     _staff: StaffUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(patch): ApiJson<ProductPatch>,
 ) -> Result<Json<ProductDetail>, AppError> {
-    Ok(Json(state.catalog.update_product(&slug, patch).await?))
+    Ok(Json(state.core.catalog.update_product(&slug, patch.into()).await?))
 }
 
 /// Archives a product: kept for past orders, no longer listed.
@@ -124,9 +245,9 @@ pub async fn update_product(
 pub async fn archive_product(
     State(state): State<AppState>,
     _staff: StaffUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
-    state.catalog.archive_product(&slug).await?;
+    state.core.catalog.archive_product(&slug).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -143,10 +264,10 @@ pub async fn archive_product(
 pub async fn add_variant(
     State(state): State<AppState>,
     StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(new): ApiJson<NewVariant>,
 ) -> Result<(StatusCode, Json<Variant>), AppError> {
-    Ok((StatusCode::CREATED, Json(state.catalog.add_variant(&slug, new, staff.user.id).await?)))
+    Ok((StatusCode::CREATED, Json(state.core.catalog.add_variant(&slug, new.into(), staff.user.id).await?)))
 }
 
 /// Updates a variant's SKU, name, options, price or low-stock threshold.
@@ -163,10 +284,10 @@ pub async fn add_variant(
 pub async fn update_variant(
     State(state): State<AppState>,
     _staff: StaffUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<VariantPatch>,
 ) -> Result<Json<Variant>, AppError> {
-    Ok(Json(state.catalog.update_variant(id, patch).await?))
+    Ok(Json(state.core.catalog.update_variant(id, patch.into()).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -194,17 +315,17 @@ pub struct StockLevel {
 pub async fn adjust_stock(
     State(state): State<AppState>,
     StaffUser(staff): StaffUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<StockChange>,
 ) -> Result<Json<StockLevel>, AppError> {
-    let stock = state.catalog.adjust_stock(id, change.delta, &change.reason, staff.user.id).await?;
+    let stock = state.core.catalog.adjust_stock(id, change.delta, &change.reason, staff.user.id).await?;
     Ok(Json(StockLevel { stock }))
 }
 
 /// Multipart form: `file` (PNG, JPEG, WebP or GIF, at most 10 MB) and
 /// optional `alt`.
 #[derive(ToSchema)]
-#[allow(dead_code)]
+#[allow(dead_code)] // Describes the multipart body for OpenAPI; never built.
 pub struct ImageUpload {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
@@ -225,7 +346,7 @@ pub struct ImageUpload {
 pub async fn upload_image(
     State(state): State<AppState>,
     _staff: StaffUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<ProductImage>), AppError> {
     let too_large_or_bad = |error: axum::extract::multipart::MultipartError| {
@@ -245,6 +366,21 @@ pub async fn upload_image(
         }
     }
     let file = file.ok_or_else(|| AppError::invalid("file", "is required"))?;
-    let image = state.catalog.upload_image(&state.config.media_dir, &slug, file, &alt).await?;
+    let image = state.core.catalog.upload_image(&slug, file, &alt).await?;
     Ok((StatusCode::CREATED, Json(image)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_tells_null_from_absent() {
+        let moved: CategoryPatch = serde_json::from_str(r#"{"parent_id": null}"#).unwrap();
+        assert_eq!(moved.parent_id, Some(None));
+        let untouched: CategoryPatch = serde_json::from_str(r#"{"name": "x"}"#).unwrap();
+        assert_eq!(untouched.parent_id, None);
+        let shared: VariantPatch = serde_json::from_str(r#"{"price_cents": null}"#).unwrap();
+        assert_eq!(admin::VariantPatch::from(shared).price_cents, Some(None), "back to the product's price");
+    }
 }

@@ -1,16 +1,13 @@
 //! Catalog: the category tree.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-};
+use axum::{Json, extract::State};
 
-use crate::{
-    model::{CategoryDetail, CategoryNode},
-    server::{
-        error::{AppError, Problem},
-        state::AppState,
-    },
+use nexus_core::model::{CategoryDetail, CategoryNode};
+
+use super::extract::ApiPath;
+use crate::server::{
+    error::{AppError, Problem},
+    state::AppState,
 };
 
 /// The whole tree, roots first, each node with its listed-product count
@@ -22,7 +19,7 @@ use crate::{
     responses((status = 200, description = "The category tree", body = Vec<CategoryNode>))
 )]
 pub async fn category_tree(State(state): State<AppState>) -> Result<Json<Vec<CategoryNode>>, AppError> {
-    Ok(Json(state.catalog.category_tree().await?))
+    Ok(Json(state.core.catalog.category_tree().await?))
 }
 
 /// One category with its children and its ancestors (root first).
@@ -38,7 +35,7 @@ pub async fn category_tree(State(state): State<AppState>) -> Result<Json<Vec<Cat
 )]
 pub async fn category_detail(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<CategoryDetail>, AppError> {
-    state.catalog.category(&slug).await?.map(Json).ok_or(AppError::NotFound)
+    state.core.catalog.category(&slug).await?.map(Json).ok_or(AppError::NotFound)
 }

@@ -10,17 +10,20 @@ mod auth;
 mod cart;
 mod catalog_admin;
 mod categories;
-pub mod json;
+pub mod extract;
 mod orders;
 mod products;
 mod system;
 
-use axum::{Router, extract::DefaultBodyLimit};
+use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
+use nexus_core::catalog::images::MAX_IMAGE_BYTES;
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{error::AppError, state::AppState};
-use crate::domain::catalog::images::MAX_IMAGE_BYTES;
+use super::{
+    error::{AppError, Problem},
+    state::AppState,
+};
 
 /// JSON bodies larger than this are refused with 413.
 const API_BODY_LIMIT: usize = 1024 * 1024;
@@ -79,6 +82,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog_admin::add_variant))
         .routes(routes!(catalog_admin::update_variant))
         .routes(routes!(catalog_admin::adjust_stock))
+        .routes(routes!(categories::category_tree, catalog_admin::create_category))
+        .routes(routes!(categories::category_detail, catalog_admin::update_category, catalog_admin::delete_category))
         .merge(
             // Uploads may be up to 10 MB (plus multipart framing); the inner
             // limit overrides the 1 MiB default set on the whole API below.
@@ -86,18 +91,29 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(catalog_admin::upload_image))
                 .layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES + 64 * 1024)),
         )
+        // Last, so it covers every route above.
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
-        .routes(routes!(categories::category_tree, catalog_admin::create_category))
-        .routes(routes!(categories::category_detail, catalog_admin::update_category, catalog_admin::delete_category))
         .fallback(unknown_route);
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).routes(routes!(system::health)).nest("/api/v1", v1).split_for_parts()
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(system::health))
+        .nest("/api/v1", v1)
+        .split_for_parts();
+    (router.method_not_allowed_fallback(method_not_allowed), openapi)
 }
 
 /// `page` and `per_page` of a list request; a bad value is a 422 naming it.
-fn pagination(page: Option<&str>, per_page: Option<&str>) -> Result<crate::model::Pagination, AppError> {
-    crate::model::Pagination::parse(page, per_page).map_err(|(field, message)| AppError::invalid(field, message))
+fn pagination(page: Option<&str>, per_page: Option<&str>) -> Result<nexus_core::model::Pagination, AppError> {
+    nexus_core::model::Pagination::parse(page, per_page).map_err(|(field, message)| AppError::invalid(field, message))
 }
 
 async fn unknown_route() -> AppError {
     AppError::NotFound
+}
+
+/// A known route asked with a method it does not take; axum adds `Allow`.
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "This route does not take that method; `Allow` lists the ones it does.",
+    )
 }

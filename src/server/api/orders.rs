@@ -3,22 +3,63 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
 };
-use serde::Deserialize;
-use utoipa::IntoParams;
-
-use super::json::ApiJson;
-use crate::{
-    domain::orders::{CheckoutRequest, Order, OrderSummary},
+use nexus_core::{
     model::pagination::Page,
-    server::{
-        auth::AuthUser,
-        error::{AppError, Problem},
-        state::AppState,
-    },
+    orders::{self, Order, OrderSummary},
+    payments,
 };
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{
+    account::AddressInput,
+    extract::{ApiJson, ApiPath, ApiQuery},
+};
+use crate::server::{
+    error::{AppError, Problem},
+    state::AppState,
+    visitor::AuthUser,
+};
+
+/// The checkout: where to, how fast, and the card.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct CheckoutRequest {
+    /// One of the caller's saved addresses...
+    address_id: Option<i64>,
+    /// ...or an address typed at checkout.
+    shipping_address: Option<AddressInput>,
+    /// `standard` or `express`.
+    shipping_method: String,
+    payment: CardInput,
+}
+
+/// Card details; never stored, never logged.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct CardInput {
+    /// Digits, spaces allowed.
+    card_number: String,
+    /// 1–12.
+    exp_month: i64,
+    /// Four digits, e.g. 2030.
+    exp_year: i64,
+    /// 3 or 4 digits.
+    cvc: String,
+}
+
+impl From<CheckoutRequest> for orders::CheckoutRequest {
+    fn from(request: CheckoutRequest) -> Self {
+        let CardInput { card_number, exp_month, exp_year, cvc } = request.payment;
+        Self {
+            address_id: request.address_id,
+            shipping_address: request.shipping_address.map(Into::into),
+            shipping_method: request.shipping_method,
+            payment: payments::CardInput { card_number, exp_month: Some(exp_month), exp_year: Some(exp_year), cvc },
+        }
+    }
+}
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -53,7 +94,7 @@ pub async fn place_order(
             Some(value.to_str().map_err(|_| AppError::invalid("idempotency_key", "must be visible ASCII characters"))?)
         }
     };
-    let placed = state.orders.place_order(auth.user.id, request, key).await?;
+    let placed = state.core.orders.place_order(auth.user.id, request.into(), key).await?;
     Ok((StatusCode::CREATED, Json(placed.order)))
 }
 
@@ -67,10 +108,10 @@ pub async fn place_order(
 pub async fn list_orders(
     State(state): State<AppState>,
     auth: AuthUser,
-    Query(params): Query<PageParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Page<OrderSummary>>, AppError> {
     let pagination = super::pagination(params.page.as_deref(), params.per_page.as_deref())?;
-    let (orders, total) = state.orders.customer_orders(auth.user.id, pagination).await?;
+    let (orders, total) = state.core.orders.customer_orders(auth.user.id, pagination).await?;
     Ok(Json(Page::new(orders, pagination, total)))
 }
 
@@ -86,9 +127,9 @@ pub async fn list_orders(
 pub async fn order_detail(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Json<Order>, AppError> {
-    Ok(Json(state.orders.customer_order(auth.user.id, &number).await?))
+    Ok(Json(state.core.orders.customer_order(auth.user.id, &number).await?))
 }
 
 /// Cancels one of the caller's orders while it is pending or paid: the goods
@@ -105,7 +146,7 @@ pub async fn order_detail(
 pub async fn cancel_order(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Json<Order>, AppError> {
-    Ok(Json(state.orders.cancel(auth.user.id, &number).await?))
+    Ok(Json(state.core.orders.cancel(auth.user.id, &number).await?))
 }

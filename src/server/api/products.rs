@@ -1,18 +1,15 @@
 //! Catalog: products.
 
-use axum::{
-    Json,
-    extract::{Path, Query, State},
-};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::{
-    model::{ProductDetail, ProductList, ProductQuery, RawProductQuery},
-    server::{
-        error::{AppError, Problem},
-        state::AppState,
-    },
+use nexus_core::model::{ProductDetail, ProductList, ProductQuery, RawProductQuery};
+
+use super::extract::{ApiPath, ApiQuery};
+use crate::server::{
+    error::{AppError, Problem},
+    state::AppState,
 };
 
 /// Query of `GET /api/v1/products`. Values arrive as text so a bad one
@@ -74,10 +71,10 @@ impl From<ListParams> for RawProductQuery {
 )]
 pub async fn list_products(
     State(state): State<AppState>,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ProductList>, AppError> {
     let query = ProductQuery::parse(&params.into()).map_err(AppError::Validation)?;
-    Ok(Json(state.catalog.list_products(&query).await?))
+    Ok(Json(state.core.catalog.list_products(&query).await?))
 }
 
 /// One listed product with its variants, images and rating.
@@ -94,7 +91,7 @@ pub async fn list_products(
 )]
 pub async fn product_detail(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<ProductDetail>, AppError> {
-    state.catalog.product(&slug).await?.map(Json).ok_or(AppError::NotFound)
+    state.core.catalog.product(&slug).await?.map(Json).ok_or(AppError::NotFound)
 }

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use axum::{Json, extract::State, http::StatusCode};
+use nexus_core::cache::CacheStatus;
 use serde::Serialize;
 
-use crate::server::{cache::CacheStatus, state::AppState};
+use crate::server::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -29,12 +30,8 @@ pub struct Health {
     )
 )]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let database = async {
-        tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(&state.pool))
-            .await
-            .is_ok_and(|result| result.is_ok())
-    };
-    let (database_ok, cache) = tokio::join!(database, state.cache.status());
+    let (database_ok, cache) =
+        tokio::join!(state.core.database_ok(Duration::from_secs(2)), state.core.cache().status());
     let (status, code) =
         if database_ok { ("ok", StatusCode::OK) } else { ("unavailable", StatusCode::SERVICE_UNAVAILABLE) };
     let database = if database_ok { "ok" } else { "unavailable" };

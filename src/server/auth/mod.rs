@@ -1,12 +1,5 @@
-//! Authentication: bearer access tokens (JWT) for API clients, web
-//! sessions for the pages, the rate-limited sign-in entry points, and the
-//! extractors handlers and server functions use to require a user, staff
-//! or an admin.
+//! Web sessions for the pages: the sessions layer, its store over the
+//! core's session records, and signing a session in and out. Who a request
+//! comes from is decided in `server::visitor`.
 
-pub mod attempts;
-pub mod extract;
-pub mod jwt;
 pub mod session;
-
-pub use extract::{AdminUser, AuthUser, ClientIp, Credential, StaffUser};
-pub use jwt::TokenKeys;

@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use nexus_core::sessions::{SessionRecord, WebSessions};
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 use tower_sessions::{
     Expiry, Session, SessionManagerLayer, SessionStore,
     cookie::{SameSite, time::Duration as CookieDuration},
@@ -31,8 +31,8 @@ pub struct SessionAuth {
 }
 
 /// The tower-sessions layer for the whole router.
-pub fn layer(pool: PgPool, secure: bool) -> SessionManagerLayer<PgSessionStore> {
-    SessionManagerLayer::new(PgSessionStore { pool })
+pub fn layer(sessions: WebSessions, secure: bool) -> SessionManagerLayer<PgSessionStore> {
+    SessionManagerLayer::new(PgSessionStore { sessions })
         .with_name(COOKIE_NAME)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -59,25 +59,26 @@ pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::
     session.flush().await
 }
 
-pub async fn auth_of(session: &Session) -> Option<SessionAuth> {
-    session.get::<SessionAuth>(AUTH_KEY).await.ok().flatten()
+/// Who the session is signed in as, if anyone.
+pub async fn auth_of(session: &Session) -> Result<Option<SessionAuth>, tower_sessions::session::Error> {
+    session.get::<SessionAuth>(AUTH_KEY).await
 }
 
+/// tower-sessions' store over the core's session records.
 #[derive(Clone, Debug)]
 pub struct PgSessionStore {
-    pool: PgPool,
+    sessions: WebSessions,
 }
 
-fn backend(error: sqlx::Error) -> session_store::Error {
+fn backend(error: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
 }
 
-fn expires_at(record: &Record) -> DateTime<Utc> {
-    DateTime::from_timestamp(record.expiry_date.unix_timestamp(), 0).unwrap_or_default()
-}
-
-fn encode(record: &Record) -> Result<serde_json::Value, session_store::Error> {
-    serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
+fn stored(record: &Record) -> Result<SessionRecord, session_store::Error> {
+    let data = serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let expires_at = DateTime::from_timestamp(record.expiry_date.unix_timestamp(), 0)
+        .ok_or_else(|| session_store::Error::Encode(format!("expiry {} is out of range", record.expiry_date)))?;
+    Ok(SessionRecord { data, expires_at })
 }
 
 #[async_trait]
@@ -85,16 +86,7 @@ impl SessionStore for PgSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A 128-bit random id practically never collides; if it does, draw again.
         loop {
-            let inserted = sqlx::query(
-                "INSERT INTO web_sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(record.id.to_string())
-            .bind(encode(record)?)
-            .bind(expires_at(record))
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-            if inserted.rows_affected() == 1 {
+            if self.sessions.create(&record.id.to_string(), &stored(record)?).await.map_err(backend)? {
                 return Ok(());
             }
             record.id = Id::default();
@@ -102,46 +94,20 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        sqlx::query(
-            "INSERT INTO web_sessions (id, data, expires_at) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at",
-        )
-        .bind(record.id.to_string())
-        .bind(encode(record)?)
-        .bind(expires_at(record))
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        self.sessions.save(&record.id.to_string(), &stored(record)?).await.map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row: Option<(serde_json::Value, DateTime<Utc>)> =
-            sqlx::query_as("SELECT data, expires_at FROM web_sessions WHERE id = $1 AND expires_at > now()")
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
-        let Some((data, expires_at)) = row else {
+        let Some(row) = self.sessions.load(&id.to_string()).await.map_err(backend)? else {
             return Ok(None);
         };
-        let data = serde_json::from_value(data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let expiry_date = tower_sessions::cookie::time::OffsetDateTime::from_unix_timestamp(expires_at.timestamp())
+        let data = serde_json::from_value(row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = tower_sessions::cookie::time::OffsetDateTime::from_unix_timestamp(row.expires_at.timestamp())
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record { id: *id, data, expiry_date }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sqlx::query("DELETE FROM web_sessions WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        self.sessions.delete(&id.to_string()).await.map_err(backend)
     }
-}
-
-/// Deletes expired sessions; run now and then by the server.
-pub async fn delete_expired(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM web_sessions WHERE expires_at <= now()").execute(pool).await?.rows_affected())
 }

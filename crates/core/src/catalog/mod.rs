@@ -1,0 +1,368 @@
+//! The catalog: what shoppers browse. Reads go through the shared cache.
+//!
+//! Two kinds of cache namespace keep it both warm and exact:
+//! - `catalog` holds everything derived from the catalog as a whole (lists,
+//!   searches, the tree, the home page); staff writes retire it.
+//! - `product:<slug>` holds what shows one product's stock (its detail and
+//!   page). A stock change — an order, a cancellation, a staff adjustment —
+//!   retires only the namespaces of the products it touched, and the
+//!   catalog's only when a product went in or out of stock (lists show and
+//!   filter by that, never by the number of units).
+
+pub mod admin;
+pub mod images;
+pub mod import;
+pub(crate) mod inventory;
+mod listing;
+mod queries;
+pub mod search;
+pub mod tree;
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::SecondsFormat;
+use nexus_model::{
+    CategoryDetail, CategoryNode, CategorySummary, Cents, FieldErrors, HomePage, ProductDetail, ProductList,
+    ProductQuery,
+    catalog::{ProductImage, Variant},
+};
+use sqlx::PgPool;
+
+pub use self::inventory::StockChange;
+use self::tree::CategoryTree;
+use crate::{Settings, cache::Cache};
+
+/// The cache namespace retired by any catalog write.
+pub const CACHE_NAMESPACE: &str = "catalog";
+const CACHE_TTL: Duration = Duration::from_secs(300);
+const HOME_FEATURED: i64 = 8;
+const HOME_CATEGORIES: usize = 6;
+
+/// The cache namespace of one product's own entries (detail and page),
+/// retired when its stock changes.
+pub fn product_namespace(slug: &str) -> String {
+    format!("product:{slug}")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("there is no category `{0}`")]
+    UnknownCategory(String),
+    #[error("not found")]
+    NotFound,
+    #[error("invalid fields: {0:?}")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the file is larger than 10 MB")]
+    TooLarge,
+    #[error("storing the file failed: {0}")]
+    Storage(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl CatalogError {
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(FieldErrors::one(field, message))
+    }
+}
+
+/// The catalog's public pages, for the sitemap.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Sitemap {
+    pub category_slugs: Vec<String>,
+    /// (slug, last modified as YYYY-MM-DD)
+    pub products: Vec<(String, String)>,
+}
+
+#[derive(Clone)]
+pub struct CatalogService {
+    pool: PgPool,
+    cache: Cache,
+    settings: Arc<Settings>,
+}
+
+impl CatalogService {
+    pub fn new(pool: PgPool, cache: Cache, settings: Arc<Settings>) -> Self {
+        Self { pool, cache, settings }
+    }
+
+    pub fn currency(&self) -> &str {
+        &self.settings.currency
+    }
+
+    /// Featured products and the biggest departments, for `/`.
+    pub async fn home_page(&self) -> Result<HomePage, sqlx::Error> {
+        let tree = self.tree().await?;
+        self.cache
+            .get_or_load(&[CACHE_NAMESPACE], "home", CACHE_TTL, || async {
+                let featured = listing::featured_products(&self.pool, HOME_FEATURED).await?;
+                let mut top_categories = tree.departments();
+                top_categories.truncate(HOME_CATEGORIES);
+                Ok(HomePage { featured: self.cards(featured), top_categories })
+            })
+            .await
+    }
+
+    /// The whole category tree with counts, cached as one entry.
+    pub async fn tree(&self) -> Result<CategoryTree, sqlx::Error> {
+        self.cache
+            .get_or_load(&[CACHE_NAMESPACE], "tree", CACHE_TTL, || async {
+                Ok(CategoryTree::new(queries::category_rows(&self.pool).await?))
+            })
+            .await
+    }
+
+    pub async fn category_tree(&self) -> Result<Vec<CategoryNode>, sqlx::Error> {
+        Ok(self.tree().await?.roots())
+    }
+
+    pub async fn category(&self, slug: &str) -> Result<Option<CategoryDetail>, sqlx::Error> {
+        Ok(self.tree().await?.detail(slug))
+    }
+
+    /// Top-level categories with the number of listed products in each
+    /// subtree, biggest first.
+    pub async fn departments(&self) -> Result<Vec<CategorySummary>, sqlx::Error> {
+        Ok(self.tree().await?.departments())
+    }
+
+    /// Listed products matching `query`; a category filter includes its
+    /// descendants. A search that finds nothing carries a suggestion.
+    pub async fn list_products(&self, query: &ProductQuery) -> Result<ProductList, CatalogError> {
+        let key = format!("list:{}", query.to_query_string());
+        self.cache
+            .get_or_load(&[CACHE_NAMESPACE], &key, CACHE_TTL, || async {
+                // Resolved only on a miss: a hit costs one Redis round trip.
+                // An unknown category is an error, and errors are not cached.
+                let category_ids = match &query.category {
+                    None => None,
+                    Some(slug) => {
+                        let tree = self.tree().await?;
+                        let row = tree.find(slug).ok_or_else(|| CatalogError::UnknownCategory(slug.clone()))?;
+                        Some(tree.subtree_ids(row.id))
+                    }
+                };
+                let list = self.run_list(query, category_ids.as_deref()).await?;
+                if list.total > 0 {
+                    return Ok(list);
+                }
+                // Nothing matched: retry with typos corrected against the
+                // words of product names, and say what was searched instead.
+                let Some(q) = &query.q else { return Ok(list) };
+                let vocabulary = self.vocabulary().await?;
+                let Some(corrected) = search::correct(&search::words(q), &vocabulary) else {
+                    return Ok(list);
+                };
+                let suggestion = corrected.join(" ");
+                let retry = ProductQuery { q: Some(suggestion.clone()), ..query.clone() };
+                let mut list = self.run_list(&retry, category_ids.as_deref()).await?;
+                list.suggestion = Some(suggestion);
+                Ok(list)
+            })
+            .await
+    }
+
+    async fn run_list(&self, query: &ProductQuery, category_ids: Option<&[i64]>) -> Result<ProductList, CatalogError> {
+        let filters = listing::Filters { query, category_ids };
+        let (rows, total) = listing::list(&self.pool, &filters).await?;
+        let per_page = i64::from(query.pagination.per_page);
+        Ok(ProductList {
+            items: self.cards(rows),
+            page: query.pagination.page,
+            per_page: query.pagination.per_page,
+            total,
+            total_pages: (total + per_page - 1) / per_page,
+            suggestion: None,
+        })
+    }
+
+    /// Every page a search engine should know: all categories and all listed
+    /// products with their last change, for `/sitemap.xml`.
+    pub async fn sitemap(&self) -> Result<Sitemap, sqlx::Error> {
+        let tree = self.tree().await?;
+        self.cache
+            .get_or_load(&[CACHE_NAMESPACE], "sitemap", CACHE_TTL, || async {
+                Ok(Sitemap {
+                    category_slugs: tree.slugs().map(str::to_owned).collect(),
+                    products: queries::sitemap_products(&self.pool).await?,
+                })
+            })
+            .await
+    }
+
+    async fn vocabulary(&self) -> Result<Vec<String>, sqlx::Error> {
+        self.cache.get_or_load(&[CACHE_NAMESPACE], "vocabulary", CACHE_TTL, || listing::vocabulary(&self.pool)).await
+    }
+
+    /// A listed product with variants, images and breadcrumb; `None` when
+    /// there is no such product or it is inactive or archived.
+    pub async fn product(&self, slug: &str) -> Result<Option<ProductDetail>, sqlx::Error> {
+        let product = product_namespace(slug);
+        self.cache
+            .get_or_load(&[CACHE_NAMESPACE, &product], &format!("product:{slug}"), CACHE_TTL, || {
+                self.load_product(slug, true)
+            })
+            .await
+    }
+
+    /// Any product, listed or not, for staff (never cached).
+    pub async fn product_for_staff(&self, slug: &str) -> Result<Option<ProductDetail>, sqlx::Error> {
+        self.load_product(slug, false).await
+    }
+
+    async fn load_product(&self, slug: &str, listed_only: bool) -> Result<Option<ProductDetail>, sqlx::Error> {
+        let Some(row) = queries::product_by_slug(&self.pool, slug, listed_only).await? else {
+            return Ok(None);
+        };
+        let (tree, variants, images) = tokio::try_join!(
+            self.tree(),
+            queries::variants(&self.pool, row.id, row.price_cents),
+            queries::images(&self.pool, row.id),
+        )?;
+        // A cached tree may predate a category that a concurrent write just
+        // committed (the cache is retired after the commit): read it afresh.
+        let tree = match tree.find_by_id(row.category_id) {
+            Some(_) => tree,
+            None => CategoryTree::new(queries::category_rows(&self.pool).await?),
+        };
+        let category = tree.find_by_id(row.category_id).map(tree::reference).ok_or_else(|| {
+            sqlx::Error::Protocol(format!("category {} of product {} does not exist", row.category_id, row.slug))
+        })?;
+        let mut breadcrumb = tree.ancestors(row.category_id);
+        breadcrumb.push(category.clone());
+        Ok(Some(ProductDetail {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            price_cents: Cents(row.price_cents),
+            currency: self.settings.currency.clone(),
+            sku: row.sku,
+            in_stock: row.in_stock,
+            category,
+            breadcrumb,
+            images,
+            variants,
+            rating_average: row.rating_average,
+            rating_count: row.rating_count,
+            created_at: row.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        }))
+    }
+
+    // Staff writes. Each retires the whole catalog cache after its
+    // transaction commits, so the next read anywhere sees the change; they
+    // are rare next to orders, which retire only what they touched.
+
+    pub async fn create_category(&self, new: admin::NewCategory) -> Result<CategoryDetail, CatalogError> {
+        let id = admin::create_category(&self.pool, new).await?;
+        self.invalidate().await;
+        self.category_by_id(id).await
+    }
+
+    pub async fn update_category(&self, id: i64, patch: admin::CategoryPatch) -> Result<CategoryDetail, CatalogError> {
+        admin::update_category(&self.pool, id, patch).await?;
+        self.invalidate().await;
+        self.category_by_id(id).await
+    }
+
+    pub async fn delete_category(&self, id: i64) -> Result<(), CatalogError> {
+        admin::delete_category(&self.pool, id).await?;
+        self.invalidate().await;
+        Ok(())
+    }
+
+    async fn category_by_id(&self, id: i64) -> Result<CategoryDetail, CatalogError> {
+        let tree = self.tree().await?;
+        let slug = tree.find_by_id(id).map(|row| row.slug.clone()).ok_or(CatalogError::NotFound)?;
+        tree.detail(&slug).ok_or(CatalogError::NotFound)
+    }
+
+    pub async fn create_product(&self, new: admin::NewProduct, actor: i64) -> Result<ProductDetail, CatalogError> {
+        let slug = admin::create_product(&self.pool, new, actor).await?;
+        self.invalidate().await;
+        self.product_for_staff(&slug).await?.ok_or(CatalogError::NotFound)
+    }
+
+    pub async fn update_product(&self, slug: &str, patch: admin::ProductPatch) -> Result<ProductDetail, CatalogError> {
+        let slug = admin::update_product(&self.pool, slug, patch).await?;
+        self.invalidate().await;
+        self.product_for_staff(&slug).await?.ok_or(CatalogError::NotFound)
+    }
+
+    pub async fn archive_product(&self, slug: &str) -> Result<(), CatalogError> {
+        admin::archive_product(&self.pool, slug).await?;
+        self.invalidate().await;
+        Ok(())
+    }
+
+    pub async fn add_variant(&self, slug: &str, new: admin::NewVariant, actor: i64) -> Result<Variant, CatalogError> {
+        let id = admin::add_variant(&self.pool, slug, new, actor).await?;
+        self.invalidate().await;
+        self.variant(id).await
+    }
+
+    pub async fn update_variant(&self, id: i64, patch: admin::VariantPatch) -> Result<Variant, CatalogError> {
+        admin::update_variant(&self.pool, id, patch).await?;
+        self.invalidate().await;
+        self.variant(id).await
+    }
+
+    async fn variant(&self, id: i64) -> Result<Variant, CatalogError> {
+        queries::variant_by_id(&self.pool, id).await?.ok_or(CatalogError::NotFound)
+    }
+
+    /// Changes stock by `delta` through the ledger; never below zero.
+    pub async fn adjust_stock(
+        &self,
+        variant_id: i64,
+        delta: i32,
+        reason: &str,
+        actor: i64,
+    ) -> Result<i32, CatalogError> {
+        let (stock, change) = inventory::adjust(&self.pool, variant_id, delta, reason, actor).await?;
+        self.stock_changed(&change).await;
+        Ok(stock)
+    }
+
+    pub async fn upload_image(&self, slug: &str, bytes: Vec<u8>, alt: &str) -> Result<ProductImage, CatalogError> {
+        let image = images::upload(&self.pool, &self.settings.media_dir, slug, bytes, alt).await?;
+        self.invalidate().await;
+        Ok(image)
+    }
+
+    /// Loads a catalog from the CSV files in `dir` (see [`import`]) in one
+    /// transaction, then retires the cache so nobody sees the old catalog.
+    pub async fn import(
+        &self,
+        dir: &std::path::Path,
+        progress: import::Progress<'_>,
+    ) -> Result<import::ImportSummary, import::ImportError> {
+        let summary = import::import_catalog(&self.pool, dir, progress).await?;
+        self.invalidate().await;
+        Ok(summary)
+    }
+
+    /// Retires what a committed stock change made stale: the entries of
+    /// each product it touched and, when one went in or out of stock, every
+    /// list (see the module doc).
+    pub async fn stock_changed(&self, change: &StockChange) {
+        let mut namespaces: Vec<String> = change.product_slugs.iter().map(|slug| product_namespace(slug)).collect();
+        if change.availability_changed {
+            namespaces.push(CACHE_NAMESPACE.to_owned());
+        }
+        let namespaces: Vec<&str> = namespaces.iter().map(String::as_str).collect();
+        self.cache.invalidate_all(&namespaces).await;
+    }
+
+    /// Retires every cached catalog read on every instance (product entries
+    /// included: their keys carry the catalog's version too).
+    pub async fn invalidate(&self) {
+        self.cache.invalidate(CACHE_NAMESPACE).await;
+    }
+
+    fn cards(&self, rows: Vec<queries::ProductCardRow>) -> Vec<nexus_model::ProductCard> {
+        rows.into_iter().map(|row| row.into_card(&self.settings.currency)).collect()
+    }
+}

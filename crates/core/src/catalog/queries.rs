@@ -1,0 +1,189 @@
+//! Static SQL for catalog reads, checked against the schema at compile
+//! time. The card lists (filtered, searched, featured) are composed at run
+//! time in `listing`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use nexus_model::{
+    Cents, ProductCard,
+    catalog::{CategoryRef, ProductImage, Variant},
+};
+use sqlx::PgPool;
+
+use super::tree::CategoryRow;
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ProductCardRow {
+    id: i64,
+    slug: String,
+    name: String,
+    price_cents: i64,
+    in_stock: bool,
+    rating_average: Option<f64>,
+    rating_count: i32,
+    category_id: i64,
+    category_slug: String,
+    category_name: String,
+    thumb_path: Option<String>,
+    /// Matches in all pages, when the query counts them in the same pass.
+    #[sqlx(default)]
+    pub(super) total: Option<i64>,
+}
+
+impl ProductCardRow {
+    pub(super) fn into_card(self, currency: &str) -> ProductCard {
+        ProductCard {
+            id: self.id,
+            slug: self.slug,
+            name: self.name,
+            price_cents: Cents(self.price_cents),
+            currency: currency.to_owned(),
+            in_stock: self.in_stock,
+            rating_average: self.rating_average,
+            rating_count: self.rating_count,
+            image_url: self.thumb_path.map(|path| format!("/media/{path}")),
+            category: CategoryRef { id: self.category_id, slug: self.category_slug, name: self.category_name },
+        }
+    }
+}
+
+/// Every category with the number of listed products filed directly in it.
+pub(super) async fn category_rows(db: impl sqlx::PgExecutor<'_>) -> Result<Vec<CategoryRow>, sqlx::Error> {
+    // Counted first over the listed-category index alone (index-only), then
+    // joined: half the work of grouping the joined rows.
+    sqlx::query_as!(
+        CategoryRow,
+        r#"SELECT c.id, c.parent_id, c.name, c.slug, c.description, c.position,
+                  coalesce(n.direct_count, 0) AS "direct_count!"
+           FROM categories c
+           LEFT JOIN (SELECT p.category_id, count(*) AS direct_count FROM products p
+                      WHERE product_is_listed(p.is_active, p.archived_at) GROUP BY 1) n
+                  ON n.category_id = c.id
+           ORDER BY c.position, c.name"#,
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub(super) struct ProductRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub sku: String,
+    pub in_stock: bool,
+    pub category_id: i64,
+    pub rating_average: Option<f64>,
+    pub rating_count: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A product by slug; with `listed_only`, only one shoppers may see.
+pub(super) async fn product_by_slug(
+    pool: &PgPool,
+    slug: &str,
+    listed_only: bool,
+) -> Result<Option<ProductRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ProductRow,
+        r#"SELECT p.id, p.slug, p.name, p.description, p.price_cents, p.sku, p.in_stock, p.category_id,
+                  p.rating_average::float8 AS rating_average, p.rating_count, p.created_at
+           FROM products p
+           WHERE p.slug = $1 AND (NOT $2 OR product_is_listed(p.is_active, p.archived_at))"#,
+        slug,
+        listed_only,
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub(super) async fn variants(pool: &PgPool, product_id: i64, product_price: i64) -> Result<Vec<Variant>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id, sku, name, options, coalesce(price_cents, $2) AS "price_cents!", stock
+           FROM variants WHERE product_id = $1 ORDER BY position, id"#,
+        product_id,
+        product_price,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Variant {
+            id: row.id,
+            sku: row.sku,
+            name: row.name,
+            options: option_map(row.options),
+            price_cents: Cents(row.price_cents),
+            stock: row.stock,
+        })
+        .collect())
+}
+
+pub(super) async fn variant_by_id(pool: &PgPool, id: i64) -> Result<Option<Variant>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT v.id, v.sku, v.name, v.options, coalesce(v.price_cents, p.price_cents) AS "price_cents!", v.stock
+           FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = $1"#,
+        id,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| Variant {
+        id: row.id,
+        sku: row.sku,
+        name: row.name,
+        options: option_map(row.options),
+        price_cents: Cents(row.price_cents),
+        stock: row.stock,
+    }))
+}
+
+pub(super) async fn images(pool: &PgPool, product_id: i64) -> Result<Vec<ProductImage>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT path, thumb_path, alt, width, height FROM product_images
+         WHERE product_id = $1 ORDER BY position, id",
+        product_id,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ProductImage {
+            url: format!("/media/{}", row.path),
+            thumbnail_url: format!("/media/{}", row.thumb_path),
+            alt: row.alt,
+            width: row.width,
+            height: row.height,
+        })
+        .collect())
+}
+
+/// Variant options are a JSON object; values that are not strings (a number
+/// of pieces, say) are shown as their JSON text.
+fn option_map(options: serde_json::Value) -> BTreeMap<String, String> {
+    match options {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .map(|(key, value)| {
+                let text = match value {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (key, text)
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// Slug and last-change date of every listed product, oldest id first.
+pub(super) async fn sitemap_products(pool: &PgPool) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT p.slug, to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS "modified!"
+           FROM products p WHERE product_is_listed(p.is_active, p.archived_at) ORDER BY p.id"#,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.slug, row.modified)).collect())
+}

@@ -1,0 +1,199 @@
+//! Status changes after checkout, all through [`OrderService::change_status`]:
+//! the transition table (`OrderStatus::can_become`), putting goods back in
+//! stock, refunds, the history row and the outbox event happen together in
+//! one transaction.
+
+use nexus_model::order::{Order, OrderStatus};
+use sqlx::PgConnection;
+
+use super::{Actor, OrderError, OrderService, queries};
+use crate::catalog::{StockChange, inventory};
+
+pub const MAX_NOTE_LEN: usize = 500;
+
+struct Locked {
+    id: i64,
+    user_id: i64,
+    status: String,
+    total_cents: i64,
+}
+
+impl OrderService {
+    /// The customer cancels their own order (while pending or paid); a paid
+    /// order is refunded.
+    pub async fn cancel(&self, user_id: i64, number: &str) -> Result<Order, OrderError> {
+        self.change_status(number, OrderStatus::Cancelled, Actor::Customer(user_id), None).await
+    }
+
+    /// The provider confirmed a charge that was waiting (e.g. from a signed
+    /// webhook): the order becomes paid. Confirming twice is harmless.
+    pub async fn confirm_payment(&self, provider_reference: &str) -> Result<Order, OrderError> {
+        let number = sqlx::query_scalar!(
+            "UPDATE payments p SET status = 'succeeded' FROM orders o
+             WHERE p.order_id = o.id AND p.kind = 'charge' AND p.reference = $1 AND p.status = 'pending'
+             RETURNING o.number",
+            provider_reference,
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        match number {
+            Some(number) => self.change_status(&number, OrderStatus::Paid, Actor::System, None).await,
+            None => {
+                let number = sqlx::query_scalar!(
+                    "SELECT o.number FROM payments p JOIN orders o ON o.id = p.order_id
+                     WHERE p.kind = 'charge' AND p.reference = $1",
+                    provider_reference,
+                )
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(OrderError::NotFound)?;
+                self.any_order(&number).await
+            }
+        }
+    }
+
+    /// Moves an order to `to` if the transition table allows it. A customer
+    /// may only cancel their own order; staff and the store may make any
+    /// allowed move.
+    pub async fn change_status(
+        &self,
+        number: &str,
+        to: OrderStatus,
+        actor: Actor,
+        note: Option<&str>,
+    ) -> Result<Order, OrderError> {
+        let note = note.map(str::trim).filter(|note| !note.is_empty());
+        if note.is_some_and(|note| note.chars().count() > MAX_NOTE_LEN) {
+            return Err(OrderError::invalid("note", format!("must be at most {MAX_NOTE_LEN} characters")));
+        }
+        let mut tx = self.pool.begin().await?;
+        let order = sqlx::query_as!(
+            Locked,
+            "SELECT id, user_id, status, total_cents FROM orders WHERE number = $1 FOR UPDATE",
+            number,
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+        let from = queries::status_of(&order.status)?;
+        if let Actor::Customer(user_id) = actor {
+            if user_id != order.user_id {
+                return Err(OrderError::NotFound);
+            }
+            if to != OrderStatus::Cancelled {
+                return Err(OrderError::Transition { from, to });
+            }
+        }
+        if !from.can_become(to) {
+            return Err(OrderError::Transition { from, to });
+        }
+
+        let ends_order = matches!(to, OrderStatus::Cancelled | OrderStatus::Refunded);
+        let restocked = if ends_order && from.holds_stock() {
+            Some(restock(&mut tx, order.id, &format!("order {number} {to}"), actor).await?)
+        } else {
+            None
+        };
+        if ends_order {
+            self.refund(&mut tx, order.id, order.total_cents).await?;
+        }
+        sqlx::query!("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1", order.id, to.as_str())
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, order.id, to, actor, note).await?;
+        publish(
+            &mut tx,
+            "order.status_changed",
+            serde_json::json!({
+                "order_id": order.id, "number": number, "user_id": order.user_id,
+                "from": from, "to": to, "actor_id": actor.user_id(),
+            }),
+        )
+        .await?;
+        let changed = queries::order(&mut tx, number, None).await?.ok_or(OrderError::NotFound)?;
+        tx.commit().await?;
+        if let Some(change) = restocked {
+            self.catalog.stock_changed(&change).await;
+        }
+        tracing::info!(%number, %from, %to, actor = ?actor, "order status changed");
+        Ok(changed)
+    }
+
+    /// Returns the money of the order's charge, if one was taken (or is
+    /// waiting: then the provider voids it).
+    async fn refund(&self, conn: &mut PgConnection, order_id: i64, total_cents: i64) -> Result<(), OrderError> {
+        let charge = sqlx::query!(
+            "SELECT provider, reference FROM payments WHERE order_id = $1 AND kind = 'charge' ORDER BY id LIMIT 1",
+            order_id,
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(charge) = charge else {
+            return Ok(());
+        };
+        let refund_reference = self.payments.refund(&charge.reference, total_cents).await?;
+        sqlx::query!(
+            "INSERT INTO payments (order_id, provider, kind, status, amount_cents, reference)
+             VALUES ($1, $2, 'refund', 'succeeded', $3, $4)",
+            order_id,
+            charge.provider,
+            total_cents,
+            refund_reference,
+        )
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Puts an order's goods back in stock, with ledger rows.
+async fn restock(
+    conn: &mut PgConnection,
+    order_id: i64,
+    reason: &str,
+    actor: Actor,
+) -> Result<StockChange, sqlx::Error> {
+    let lines = sqlx::query!(
+        r#"SELECT variant_id AS "variant_id!", sum(quantity)::int AS "quantity!" FROM order_items
+           WHERE order_id = $1 AND variant_id IS NOT NULL GROUP BY variant_id ORDER BY variant_id"#,
+        order_id,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if lines.is_empty() {
+        return Ok(StockChange::default());
+    }
+    let (ids, quantities): (Vec<i64>, Vec<i32>) =
+        lines.into_iter().map(|line| (line.variant_id, line.quantity)).unzip();
+    inventory::apply_deltas(conn, &ids, &quantities, reason, actor.user_id()).await
+}
+
+/// Appends to an order's status history.
+pub(super) async fn record(
+    conn: &mut PgConnection,
+    order_id: i64,
+    status: OrderStatus,
+    actor: Actor,
+    note: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO order_status_history (order_id, status, actor_id, note) VALUES ($1, $2, $3, $4)",
+        order_id,
+        status.as_str(),
+        actor.user_id(),
+        note,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes an event for background jobs in the caller's transaction.
+pub(super) async fn publish(
+    conn: &mut PgConnection,
+    topic: &str,
+    payload: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("INSERT INTO outbox_events (topic, payload) VALUES ($1, $2)", topic, payload).execute(conn).await?;
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! nexus-core's integration tests, in one binary and without Leptos or
+//! axum: the services over a fresh PostgreSQL database per test
+//! (`#[sqlx::test]`) and the real Redis.
+
+mod support;
+
+mod cache;
+mod database;
+mod stock;

@@ -1,0 +1,338 @@
+//! Orders as customers, staff and API clients see them, and the one table
+//! of which status may follow which. Shared by the server and the browser
+//! build, so a page offers exactly the moves the server will accept.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum OrderStatus {
+    Pending,
+    Paid,
+    Shipped,
+    Delivered,
+    Cancelled,
+    Refunded,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::Pending,
+        OrderStatus::Paid,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+        OrderStatus::Refunded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Paid => "paid",
+            Self::Shipped => "shipped",
+            Self::Delivered => "delivered",
+            Self::Cancelled => "cancelled",
+            Self::Refunded => "refunded",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "Awaiting payment",
+            Self::Paid => "Paid",
+            Self::Shipped => "Shipped",
+            Self::Delivered => "Delivered",
+            Self::Cancelled => "Cancelled",
+            Self::Refunded => "Refunded",
+        }
+    }
+
+    /// The order's life: pending → paid → shipped → delivered, with
+    /// cancellation before shipping and refunds after payment. Every other
+    /// move is refused.
+    pub fn can_become(self, next: OrderStatus) -> bool {
+        use OrderStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Paid)
+                | (Pending, Cancelled)
+                | (Paid, Shipped)
+                | (Paid, Cancelled)
+                | (Paid, Refunded)
+                | (Shipped, Delivered)
+                | (Shipped, Refunded)
+                | (Delivered, Refunded)
+        )
+    }
+
+    /// Customers may cancel until the parcel leaves.
+    pub fn customer_can_cancel(self) -> bool {
+        self.can_become(OrderStatus::Cancelled)
+    }
+
+    /// Whether the goods are still in the warehouse, so leaving this status
+    /// for `cancelled` or `refunded` puts them back in stock.
+    pub fn holds_stock(self) -> bool {
+        matches!(self, Self::Pending | Self::Paid)
+    }
+}
+
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for OrderStatus {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+            .ok_or_else(|| "must be one of pending, paid, shipped, delivered, cancelled, refunded".to_owned())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ShippingMethod {
+    Standard,
+    Express,
+}
+
+impl ShippingMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Express => "express",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Standard => "Standard (3–5 business days)",
+            Self::Express => "Express (1–2 business days)",
+        }
+    }
+}
+
+impl std::str::FromStr for ShippingMethod {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "standard" => Ok(Self::Standard),
+            "express" => Ok(Self::Express),
+            _ => Err("must be `standard` or `express`".to_owned()),
+        }
+    }
+}
+
+/// Where the order goes: a copy of the address at checkout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShippingAddress {
+    pub full_name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub postal_code: String,
+    pub country: String,
+    pub phone: Option<String>,
+}
+
+impl From<crate::account::Address> for ShippingAddress {
+    fn from(saved: crate::account::Address) -> Self {
+        let crate::account::Address { id: _, full_name, line1, line2, city, postal_code, country, phone } = saved;
+        Self { full_name, line1, line2, city, postal_code, country, phone }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLine {
+    /// `null` once the variant has been deleted from the catalog.
+    pub variant_id: Option<i64>,
+    pub product_slug: String,
+    pub sku: String,
+    pub name: String,
+    pub unit_price_cents: i64,
+    pub quantity: i32,
+    pub line_total_cents: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusChange {
+    pub status: OrderStatus,
+    /// RFC 3339, UTC.
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub note: Option<String>,
+}
+
+/// One order with everything a receipt shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Order {
+    pub number: String,
+    pub status: OrderStatus,
+    pub items: Vec<OrderLine>,
+    pub subtotal_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub shipping_method: ShippingMethod,
+    pub shipping_address: ShippingAddress,
+    pub status_history: Vec<StatusChange>,
+    /// The last four digits of the card charged, if any.
+    pub card_last4: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+/// A row of an order list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderSummary {
+    pub number: String,
+    pub status: OrderStatus,
+    pub total_cents: i64,
+    pub currency: String,
+    /// Total units.
+    pub item_count: i64,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// The customer's e-mail; in staff lists only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub customer_email: Option<String>,
+}
+
+/// A variant a checkout asks more of than there is: carried by the 409 of
+/// `POST /api/v1/orders` and named in the checkout page's message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Shortage {
+    pub variant_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub requested: i32,
+    pub available: i32,
+}
+
+/// What an order will cost, before it is placed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub subtotal_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+}
+
+/// The store's shipping prices and tax rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pricing {
+    pub standard_shipping_cents: i64,
+    pub express_shipping_cents: i64,
+    /// Standard shipping is free from this subtotal on.
+    pub free_shipping_from_cents: i64,
+    /// Tax in hundredths of a percent of the subtotal: 825 is 8.25 %.
+    pub tax_rate_basis_points: i64,
+}
+
+impl Default for Pricing {
+    fn default() -> Self {
+        Self {
+            standard_shipping_cents: 499,
+            express_shipping_cents: 1499,
+            free_shipping_from_cents: 5000,
+            tax_rate_basis_points: 800,
+        }
+    }
+}
+
+impl Pricing {
+    pub fn shipping_cents(&self, subtotal_cents: i64, method: ShippingMethod) -> i64 {
+        match method {
+            ShippingMethod::Standard if subtotal_cents >= self.free_shipping_from_cents => 0,
+            ShippingMethod::Standard => self.standard_shipping_cents,
+            ShippingMethod::Express => self.express_shipping_cents,
+        }
+    }
+
+    /// Tax on the goods (not on shipping), rounded half up to the cent.
+    pub fn tax_cents(&self, subtotal_cents: i64) -> i64 {
+        let exact = i128::from(subtotal_cents) * i128::from(self.tax_rate_basis_points);
+        ((exact + 5_000) / 10_000) as i64
+    }
+
+    pub fn totals(&self, subtotal_cents: i64, method: ShippingMethod) -> Totals {
+        let shipping_cents = self.shipping_cents(subtotal_cents, method);
+        let tax_cents = self.tax_cents(subtotal_cents);
+        Totals { subtotal_cents, shipping_cents, tax_cents, total_cents: subtotal_cents + shipping_cents + tax_cents }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_standard_shipping_starts_exactly_at_the_threshold() {
+        let pricing = Pricing::default();
+        assert_eq!(pricing.shipping_cents(4999, ShippingMethod::Standard), 499);
+        assert_eq!(pricing.shipping_cents(5000, ShippingMethod::Standard), 0);
+        assert_eq!(pricing.shipping_cents(5000, ShippingMethod::Express), 1499, "express is never free");
+        assert_eq!(pricing.shipping_cents(0, ShippingMethod::Standard), 499);
+    }
+
+    #[test]
+    fn tax_rounds_half_up_to_the_cent() {
+        let pricing = Pricing { tax_rate_basis_points: 825, ..Pricing::default() };
+        assert_eq!(pricing.tax_cents(1000), 83, "82.5 rounds up");
+        assert_eq!(pricing.tax_cents(999), 82, "82.4175 rounds down");
+        assert_eq!(pricing.tax_cents(0), 0);
+        assert_eq!(pricing.tax_cents(1), 0);
+        assert_eq!(pricing.tax_cents(7), 1, "0.5775 rounds up");
+        let untaxed = Pricing { tax_rate_basis_points: 0, ..Pricing::default() };
+        assert_eq!(untaxed.tax_cents(123_456), 0);
+        // No overflow on absurd subtotals.
+        assert_eq!(Pricing { tax_rate_basis_points: 10_000, ..pricing }.tax_cents(i64::MAX / 2), i64::MAX / 2);
+    }
+
+    #[test]
+    fn totals_add_up() {
+        let totals = Pricing::default().totals(4999, ShippingMethod::Standard);
+        assert_eq!(totals, Totals { subtotal_cents: 4999, shipping_cents: 499, tax_cents: 400, total_cents: 5898 });
+        let free = Pricing::default().totals(5000, ShippingMethod::Standard);
+        assert_eq!(free.total_cents, 5000 + 400);
+    }
+
+    #[test]
+    fn only_listed_transitions_are_allowed() {
+        use OrderStatus::*;
+        let allowed: Vec<(OrderStatus, OrderStatus)> = OrderStatus::ALL
+            .into_iter()
+            .flat_map(|from| OrderStatus::ALL.into_iter().map(move |to| (from, to)))
+            .filter(|(from, to)| from.can_become(*to))
+            .collect();
+        assert_eq!(allowed.len(), 8);
+        assert!(Pending.can_become(Paid) && Paid.can_become(Shipped) && Shipped.can_become(Delivered));
+        assert!(!Delivered.can_become(Cancelled) && !Shipped.can_become(Cancelled));
+        assert!(!Cancelled.can_become(Paid) && !Refunded.can_become(Pending) && !Paid.can_become(Paid));
+        assert!(Pending.customer_can_cancel() && Paid.customer_can_cancel() && !Shipped.customer_can_cancel());
+    }
+
+    #[test]
+    fn statuses_read_and_print_the_same() {
+        for status in OrderStatus::ALL {
+            assert_eq!(status.as_str().parse::<OrderStatus>(), Ok(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert!("shipped ".parse::<OrderStatus>().is_err());
+    }
+}

@@ -1,0 +1,106 @@
+//! Page/per_page rules of the API contract, shared by pages and handlers.
+
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_PER_PAGE: u32 = 20;
+pub const MAX_PER_PAGE: u32 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pagination {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for Pagination {
+    fn default() -> Self {
+        Self { page: 1, per_page: DEFAULT_PER_PAGE }
+    }
+}
+
+impl Pagination {
+    /// Reads raw query values. `page` starts at 1; `per_page` defaults to 20
+    /// and is clamped to 100. Errors name the parameter.
+    pub fn parse(page: Option<&str>, per_page: Option<&str>) -> Result<Self, (&'static str, String)> {
+        let page = match page.map(str::trim).filter(|s| !s.is_empty()) {
+            None => 1,
+            Some(text) => match text.parse::<u32>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    return Err(("page", format!("must be a whole number from 1, got `{text}`")));
+                }
+            },
+        };
+        let per_page = match per_page.map(str::trim).filter(|s| !s.is_empty()) {
+            None => DEFAULT_PER_PAGE,
+            Some(text) => match text.parse::<u64>() {
+                Ok(n) if n >= 1 => n.min(u64::from(MAX_PER_PAGE)) as u32,
+                _ => {
+                    return Err(("per_page", format!("must be a whole number from 1, got `{text}`")));
+                }
+            },
+        };
+        Ok(Self { page, per_page })
+    }
+
+    pub fn offset(self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+
+    pub fn limit(self) -> i64 {
+        i64::from(self.per_page)
+    }
+}
+
+/// The pagination envelope of every list response.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: i64,
+    pub total_pages: i64,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, pagination: Pagination, total: i64) -> Self {
+        let per_page = i64::from(pagination.per_page);
+        Self {
+            items,
+            page: pagination.page,
+            per_page: pagination.per_page,
+            total,
+            total_pages: (total + per_page - 1) / per_page,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_clamping() {
+        assert_eq!(Pagination::parse(None, None), Ok(Pagination { page: 1, per_page: 20 }));
+        assert_eq!(Pagination::parse(Some("3"), Some("500")), Ok(Pagination { page: 3, per_page: 100 }));
+        assert_eq!(Pagination::parse(Some(""), Some("7")), Ok(Pagination { page: 1, per_page: 7 }));
+    }
+
+    #[test]
+    fn invalid_values_name_their_parameter() {
+        assert_eq!(Pagination::parse(Some("0"), None).unwrap_err().0, "page");
+        assert_eq!(Pagination::parse(Some("-2"), None).unwrap_err().0, "page");
+        assert_eq!(Pagination::parse(Some("two"), None).unwrap_err().0, "page");
+        assert_eq!(Pagination::parse(None, Some("0")).unwrap_err().0, "per_page");
+        assert_eq!(Pagination::parse(None, Some("x")).unwrap_err().0, "per_page");
+    }
+
+    #[test]
+    fn envelope_counts_pages() {
+        let p = Pagination { page: 2, per_page: 20 };
+        assert_eq!(Page::new(Vec::<u8>::new(), p, 1234).total_pages, 62);
+        assert_eq!(Page::new(Vec::<u8>::new(), p, 0).total_pages, 0);
+        assert_eq!(Page::new(Vec::<u8>::new(), p, 40).total_pages, 2);
+        assert_eq!(p.offset(), 20);
+    }
+}

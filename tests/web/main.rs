@@ -1,0 +1,18 @@
+//! The web crate's tests, in one binary (one link instead of a dozen on two
+//! cores): the real router over a fresh PostgreSQL database per test
+//! (`#[sqlx::test]`) and the real Redis.
+
+mod common;
+
+mod account_pages;
+mod accounts_api;
+mod auth_api;
+mod cache;
+mod cart_api;
+mod cart_pages;
+mod catalog_admin;
+mod catalog_api;
+mod catalog_pages;
+mod http;
+mod order_pages;
+mod orders_api;
