@@ -6,6 +6,7 @@ mod common;
 
 mod account_pages;
 mod accounts_api;
+mod architecture;
 mod auth_api;
 mod cache;
 mod cart_api;
@@ -13,6 +14,7 @@ mod cart_pages;
 mod catalog_admin;
 mod catalog_api;
 mod catalog_pages;
+mod edge;
 mod http;
 mod order_pages;
 mod orders_api;
