@@ -12,6 +12,9 @@ COPY package.json package-lock.json ./
 RUN PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 ENV PATH="/app/node_modules/.bin:${PATH}" CARGO_TARGET_DIR=/app/target
 COPY Cargo.toml Cargo.lock rustfmt.toml ./
+# SQLX_OFFLINE=true (set there) builds the checked SQL from crates/core/.sqlx.
+COPY .cargo .cargo
+COPY crates crates
 COPY src src
 COPY style style
 COPY public public

@@ -11,6 +11,8 @@ cd "$NEXUS_ROOT"
 # Cargo.toml; cargo-leptos 0.3.10 is the newest that builds on rustc 1.95.
 CARGO_LEPTOS_VERSION="0.3.10"
 WASM_BINDGEN_VERSION="0.2.130"
+# The sqlx-cli that checks the committed query data matches the sqlx crate.
+SQLX_CLI_VERSION="0.8.6"
 
 # Builds live outside the clone so CI and later runs reuse them.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/nexus/target}"
@@ -71,6 +73,10 @@ ensure_build_tools() {
     # no longer serves; the fallback resolver picks versions rustc 1.95 builds.
     quietly env CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
       cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+  if [ "$(sqlx --version 2>/dev/null)" != "sqlx-cli $SQLX_CLI_VERSION" ]; then
+    say "installing sqlx-cli $SQLX_CLI_VERSION for PostgreSQL (once per machine; a few minutes)"
+    quietly cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --locked --no-default-features --features postgres
   fi
   if [ ! -x node_modules/.bin/tailwindcss ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing the npm tools (Tailwind, wasm-opt, Playwright)"
