@@ -99,8 +99,32 @@ pub(super) async fn product_by_slug(
     .await
 }
 
+/// A variant row with its effective price (its own, else the product's).
+struct VariantRow {
+    id: i64,
+    sku: String,
+    name: String,
+    options: serde_json::Value,
+    price_cents: i64,
+    stock: i32,
+}
+
+impl From<VariantRow> for Variant {
+    fn from(row: VariantRow) -> Self {
+        Variant {
+            id: row.id,
+            sku: row.sku,
+            name: row.name,
+            options: option_map(row.options),
+            price_cents: Cents(row.price_cents),
+            stock: row.stock,
+        }
+    }
+}
+
 pub(super) async fn variants(pool: &PgPool, product_id: i64, product_price: i64) -> Result<Vec<Variant>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        VariantRow,
         r#"SELECT id, sku, name, options, coalesce(price_cents, $2) AS "price_cents!", stock
            FROM variants WHERE product_id = $1 ORDER BY position, id"#,
         product_id,
@@ -108,35 +132,19 @@ pub(super) async fn variants(pool: &PgPool, product_id: i64, product_price: i64)
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Variant {
-            id: row.id,
-            sku: row.sku,
-            name: row.name,
-            options: option_map(row.options),
-            price_cents: Cents(row.price_cents),
-            stock: row.stock,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Variant::from).collect())
 }
 
 pub(super) async fn variant_by_id(pool: &PgPool, id: i64) -> Result<Option<Variant>, sqlx::Error> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        VariantRow,
         r#"SELECT v.id, v.sku, v.name, v.options, coalesce(v.price_cents, p.price_cents) AS "price_cents!", v.stock
            FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = $1"#,
         id,
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|row| Variant {
-        id: row.id,
-        sku: row.sku,
-        name: row.name,
-        options: option_map(row.options),
-        price_cents: Cents(row.price_cents),
-        stock: row.stock,
-    }))
+    Ok(row.map(Variant::from))
 }
 
 pub(super) async fn images(pool: &PgPool, product_id: i64) -> Result<Vec<ProductImage>, sqlx::Error> {
