@@ -60,6 +60,23 @@ pub struct CategoryNode {
     pub children: Vec<CategoryNode>,
 }
 
+impl CategoryNode {
+    /// Every category of `tree` in tree order (parents before their
+    /// children, siblings in order), each with its depth from 0: what a
+    /// category picker lists, indented.
+    pub fn flatten(tree: &[CategoryNode]) -> Vec<(&CategoryNode, usize)> {
+        fn walk<'a>(nodes: &'a [CategoryNode], depth: usize, into: &mut Vec<(&'a CategoryNode, usize)>) {
+            for node in nodes {
+                into.push((node, depth));
+                walk(&node.children, depth + 1, into);
+            }
+        }
+        let mut all = Vec::new();
+        walk(tree, 0, &mut all);
+        all
+    }
+}
+
 /// One category with its children and breadcrumb (`GET /api/v1/categories/{slug}`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -92,6 +109,7 @@ pub struct ProductList {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductImage {
+    pub id: i64,
     pub url: String,
     pub alt: String,
     pub thumbnail_url: String,
@@ -111,6 +129,16 @@ pub struct Variant {
     #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub price_cents: Cents,
     pub stock: i32,
+    /// At or below this many units the variant is low on stock: the product
+    /// page says "Only N left" and staff lists flag it.
+    pub low_stock_threshold: i32,
+}
+
+impl Variant {
+    /// At or below its own threshold (sold out included).
+    pub fn is_low_stock(&self) -> bool {
+        self.stock <= self.low_stock_threshold
+    }
 }
 
 /// Everything the product page and `GET /api/v1/products/{slug}` show.
@@ -135,4 +163,62 @@ pub struct ProductDetail {
     pub rating_count: i32,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// Shoppers see a product only while it is active and not archived;
+    /// staff see every product (`CatalogService::product_for_staff`).
+    pub is_active: bool,
+    pub is_featured: bool,
+    pub archived: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flattened_tree_lists_parents_before_children_with_depths() {
+        let node = |id, children| CategoryNode {
+            id,
+            name: format!("C{id}"),
+            slug: format!("c{id}"),
+            parent_id: None,
+            product_count: 0,
+            children,
+        };
+        let tree = [node(1, vec![node(2, vec![node(3, vec![])]), node(4, vec![])]), node(5, vec![])];
+        let flat: Vec<(i64, usize)> = CategoryNode::flatten(&tree).iter().map(|(n, depth)| (n.id, *depth)).collect();
+        assert_eq!(flat, [(1, 0), (2, 1), (3, 2), (4, 1), (5, 0)]);
+    }
+
+    #[test]
+    fn a_variant_is_low_at_or_below_its_own_threshold() {
+        let variant = |stock, low_stock_threshold| Variant {
+            id: 1,
+            sku: "S".into(),
+            name: "S".into(),
+            options: Default::default(),
+            price_cents: Cents(100),
+            stock,
+            low_stock_threshold,
+        };
+        assert!(variant(5, 5).is_low_stock());
+        assert!(!variant(6, 5).is_low_stock());
+        assert!(variant(12, 20).is_low_stock(), "its own threshold, not a store-wide one");
+        assert!(!variant(1, 0).is_low_stock());
+        assert!(variant(0, 0).is_low_stock());
+    }
+}
+
+/// The catalog at a glance, for the staff dashboard.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogOverview {
+    /// Every product, listed or not, archived ones included.
+    pub products: i64,
+    /// Products shoppers see: active and not archived.
+    pub listed: i64,
+    pub archived: i64,
+    pub categories: i64,
+    /// Variants of listed products at or below their own low-stock threshold.
+    pub low_stock_variants: i64,
+    /// Variants of listed products with no stock at all.
+    pub out_of_stock_variants: i64,
 }

@@ -5,6 +5,7 @@
 //! schemas the JSON API documents come with the `openapi` feature.
 
 pub mod account;
+pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod listing_params;

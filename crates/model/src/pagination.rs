@@ -21,6 +21,16 @@ impl Pagination {
     /// Reads raw query values. `page` starts at 1; `per_page` defaults to 20
     /// and is clamped to 100. Errors name the parameter.
     pub fn parse(page: Option<&str>, per_page: Option<&str>) -> Result<Self, (&'static str, String)> {
+        Self::parse_or(page, per_page, DEFAULT_PER_PAGE)
+    }
+
+    /// [`Pagination::parse`] with another default page size (staff lists
+    /// show more rows); the maximum stays 100.
+    pub fn parse_or(
+        page: Option<&str>,
+        per_page: Option<&str>,
+        default_per_page: u32,
+    ) -> Result<Self, (&'static str, String)> {
         let page = match page.map(str::trim).filter(|s| !s.is_empty()) {
             None => 1,
             Some(text) => match text.parse::<u32>() {
@@ -31,7 +41,7 @@ impl Pagination {
             },
         };
         let per_page = match per_page.map(str::trim).filter(|s| !s.is_empty()) {
-            None => DEFAULT_PER_PAGE,
+            None => default_per_page.clamp(1, MAX_PER_PAGE),
             Some(text) => match text.parse::<u64>() {
                 Ok(n) if n >= 1 => n.min(u64::from(MAX_PER_PAGE)) as u32,
                 _ => {
@@ -84,6 +94,8 @@ mod tests {
         assert_eq!(Pagination::parse(None, None), Ok(Pagination { page: 1, per_page: 20 }));
         assert_eq!(Pagination::parse(Some("3"), Some("500")), Ok(Pagination { page: 3, per_page: 100 }));
         assert_eq!(Pagination::parse(Some(""), Some("7")), Ok(Pagination { page: 1, per_page: 7 }));
+        assert_eq!(Pagination::parse_or(None, None, 50), Ok(Pagination { page: 1, per_page: 50 }));
+        assert_eq!(Pagination::parse_or(None, Some("500"), 50), Ok(Pagination { page: 1, per_page: 100 }));
     }
 
     #[test]

@@ -6,9 +6,6 @@ use std::collections::BTreeSet;
 
 use super::catalog::Variant;
 
-/// At or below this many units the page says "Only N left".
-pub const LOW_STOCK: i32 = 5;
-
 /// The variant named by `wanted_sku`, else the first in stock, else the first.
 pub fn initial<'a>(variants: &'a [Variant], wanted_sku: Option<&str>) -> Option<&'a Variant> {
     wanted_sku
@@ -83,6 +80,7 @@ mod tests {
             options: options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             price_cents: Cents(100),
             stock,
+            low_stock_threshold: 5,
         }
     }
 

@@ -1,6 +1,6 @@
-//! The audit trail: security-relevant facts as rows in `audit_events` and as
-//! structured log events (target `audit`). Neither ever holds a password or
-//! a token.
+//! The audit trail: security-relevant facts and staff changes to the
+//! catalog as rows in `audit_events` and as structured log events (target
+//! `audit`). Neither ever holds a password or a token.
 
 use serde_json::json;
 use sqlx::PgExecutor;
@@ -36,6 +36,126 @@ pub enum Event<'a> {
         user_id: i64,
         active: bool,
     },
+    /// A staff write to the catalog, recorded in the write's transaction.
+    Catalog {
+        actor_id: i64,
+        change: CatalogChange<'a>,
+    },
+}
+
+/// What a staff catalog write changed and which record: the record's `id`
+/// and its slug or SKU go to `detail`, with the names of the fields an
+/// update sent.
+#[derive(Clone, Copy, Debug)]
+pub enum CatalogChange<'a> {
+    CategoryCreated {
+        id: i64,
+        slug: &'a str,
+    },
+    CategoryUpdated {
+        id: i64,
+        slug: &'a str,
+        fields: &'a [&'a str],
+    },
+    CategoryDeleted {
+        id: i64,
+        slug: &'a str,
+    },
+    ProductCreated {
+        id: i64,
+        slug: &'a str,
+    },
+    ProductUpdated {
+        id: i64,
+        slug: &'a str,
+        fields: &'a [&'a str],
+    },
+    ProductArchived {
+        id: i64,
+        slug: &'a str,
+    },
+    VariantAdded {
+        id: i64,
+        sku: &'a str,
+        product_slug: &'a str,
+    },
+    VariantUpdated {
+        id: i64,
+        sku: &'a str,
+        fields: &'a [&'a str],
+    },
+    StockAdjusted {
+        variant_id: i64,
+        sku: &'a str,
+        delta: i32,
+        stock_after: i32,
+        reason: &'a str,
+    },
+    ImageUploaded {
+        id: i64,
+        product_slug: &'a str,
+    },
+    ImageUpdated {
+        id: i64,
+        product_slug: &'a str,
+        fields: &'a [&'a str],
+    },
+    ImageDeleted {
+        id: i64,
+        product_slug: &'a str,
+    },
+    /// CSV files imported: rows created and updated over the three files.
+    Imported {
+        created: usize,
+        updated: usize,
+    },
+}
+
+impl CatalogChange<'_> {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CatalogChange::CategoryCreated { .. } => "catalog.category_created",
+            CatalogChange::CategoryUpdated { .. } => "catalog.category_updated",
+            CatalogChange::CategoryDeleted { .. } => "catalog.category_deleted",
+            CatalogChange::ProductCreated { .. } => "catalog.product_created",
+            CatalogChange::ProductUpdated { .. } => "catalog.product_updated",
+            CatalogChange::ProductArchived { .. } => "catalog.product_archived",
+            CatalogChange::VariantAdded { .. } => "catalog.variant_added",
+            CatalogChange::VariantUpdated { .. } => "catalog.variant_updated",
+            CatalogChange::StockAdjusted { .. } => "catalog.stock_adjusted",
+            CatalogChange::ImageUploaded { .. } => "catalog.image_uploaded",
+            CatalogChange::ImageUpdated { .. } => "catalog.image_updated",
+            CatalogChange::ImageDeleted { .. } => "catalog.image_deleted",
+            CatalogChange::Imported { .. } => "catalog.imported",
+        }
+    }
+
+    fn detail(&self) -> serde_json::Value {
+        match *self {
+            CatalogChange::CategoryCreated { id, slug }
+            | CatalogChange::CategoryDeleted { id, slug }
+            | CatalogChange::ProductCreated { id, slug }
+            | CatalogChange::ProductArchived { id, slug } => json!({"id": id, "slug": slug}),
+            CatalogChange::CategoryUpdated { id, slug, fields }
+            | CatalogChange::ProductUpdated { id, slug, fields } => {
+                json!({"id": id, "slug": slug, "fields": fields})
+            }
+            CatalogChange::VariantAdded { id, sku, product_slug } => {
+                json!({"id": id, "sku": sku, "product_slug": product_slug})
+            }
+            CatalogChange::VariantUpdated { id, sku, fields } => json!({"id": id, "sku": sku, "fields": fields}),
+            CatalogChange::StockAdjusted { variant_id, sku, delta, stock_after, reason } => {
+                json!({"id": variant_id, "sku": sku, "delta": delta, "stock_after": stock_after, "reason": reason})
+            }
+            CatalogChange::ImageUploaded { id, product_slug } | CatalogChange::ImageDeleted { id, product_slug } => {
+                json!({"id": id, "product_slug": product_slug})
+            }
+            CatalogChange::ImageUpdated { id, product_slug, fields } => {
+                json!({"id": id, "product_slug": product_slug, "fields": fields})
+            }
+            CatalogChange::Imported { created, updated } => json!({"created": created, "updated": updated}),
+        }
+    }
 }
 
 impl Event<'_> {
@@ -48,6 +168,7 @@ impl Event<'_> {
             Event::PasswordChanged { .. } => "account.password_changed",
             Event::RoleChanged { .. } => "admin.role_changed",
             Event::ActivationChanged { .. } => "admin.activation_changed",
+            Event::Catalog { change, .. } => change.name(),
         }
     }
 
@@ -64,6 +185,7 @@ impl Event<'_> {
             Event::ActivationChanged { actor_id, user_id, active } => {
                 (Some(actor_id), Some(user_id), None, json!({"active": active}))
             }
+            Event::Catalog { actor_id, change } => (Some(actor_id), None, None, change.detail()),
         }
     }
 }

@@ -1,11 +1,13 @@
 //! Catalog management for staff: categories, products and variants. Every
-//! write runs in one transaction and retires the catalog cache afterwards.
+//! write runs in one transaction, which also writes its audit row (who,
+//! what, which record), and retires the catalog cache afterwards.
 
 use std::collections::BTreeMap;
 
 use sqlx::{PgConnection, PgPool};
 
-use super::{CatalogError, queries, tree::CategoryTree};
+use super::{CatalogError, audit, queries, tree::CategoryTree};
+use crate::accounts::audit::CatalogChange;
 
 /// Serialises category-tree writes, so two concurrent moves cannot form a
 /// cycle that neither saw alone.
@@ -73,6 +75,50 @@ pub struct VariantPatch {
     pub options: Option<BTreeMap<String, String>>,
     pub price_cents: Option<Option<i64>>,
     pub low_stock_threshold: Option<i32>,
+}
+
+/// The names of the fields a patch sends, for the audit trail.
+fn sent(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
+    fields.iter().filter(|(_, present)| *present).map(|(name, _)| *name).collect()
+}
+
+impl CategoryPatch {
+    pub fn fields(&self) -> Vec<&'static str> {
+        sent(&[
+            ("name", self.name.is_some()),
+            ("slug", self.slug.is_some()),
+            ("parent_id", self.parent_id.is_some()),
+            ("description", self.description.is_some()),
+            ("position", self.position.is_some()),
+        ])
+    }
+}
+
+impl ProductPatch {
+    pub fn fields(&self) -> Vec<&'static str> {
+        sent(&[
+            ("name", self.name.is_some()),
+            ("slug", self.slug.is_some()),
+            ("description", self.description.is_some()),
+            ("category_id", self.category_id.is_some()),
+            ("price_cents", self.price_cents.is_some()),
+            ("sku", self.sku.is_some()),
+            ("is_active", self.is_active.is_some()),
+            ("is_featured", self.is_featured.is_some()),
+        ])
+    }
+}
+
+impl VariantPatch {
+    pub fn fields(&self) -> Vec<&'static str> {
+        sent(&[
+            ("sku", self.sku.is_some()),
+            ("name", self.name.is_some()),
+            ("options", self.options.is_some()),
+            ("price_cents", self.price_cents.is_some()),
+            ("low_stock_threshold", self.low_stock_threshold.is_some()),
+        ])
+    }
 }
 
 /// `Summer Sale!` → `summer-sale`.
@@ -164,7 +210,7 @@ async fn lock_tree(conn: &mut PgConnection) -> Result<CategoryTree, CatalogError
     Ok(CategoryTree::new(queries::category_rows(&mut *conn).await?))
 }
 
-pub(super) async fn create_category(pool: &PgPool, new: NewCategory) -> Result<i64, CatalogError> {
+pub(super) async fn create_category(pool: &PgPool, new: NewCategory, actor: i64) -> Result<i64, CatalogError> {
     let name = check_name("name", &new.name)?;
     let slug = slug_for(new.slug.as_deref(), &name)?;
     let mut tx = pool.begin().await?;
@@ -172,7 +218,7 @@ pub(super) async fn create_category(pool: &PgPool, new: NewCategory) -> Result<i
     if let Some(parent) = new.parent_id
         && tree.find_by_id(parent).is_none()
     {
-        return Err(invalid("parent_id", format!("there is no category {parent}")));
+        return Err(invalid("parent_id", format!("must be an existing category; there is no category {parent}")));
     }
     let id = sqlx::query_scalar!(
         "INSERT INTO categories (name, slug, parent_id, description, position)
@@ -187,11 +233,17 @@ pub(super) async fn create_category(pool: &PgPool, new: NewCategory) -> Result<i
     .fetch_one(&mut *tx)
     .await
     .map_err(conflict)?;
+    audit(&mut tx, actor, CatalogChange::CategoryCreated { id, slug: &slug }).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-pub(super) async fn update_category(pool: &PgPool, id: i64, patch: CategoryPatch) -> Result<String, CatalogError> {
+pub(super) async fn update_category(
+    pool: &PgPool,
+    id: i64,
+    patch: CategoryPatch,
+    actor: i64,
+) -> Result<String, CatalogError> {
     let mut tx = pool.begin().await?;
     let tree = lock_tree(&mut tx).await?;
     let current = tree.find_by_id(id).ok_or(CatalogError::NotFound)?.clone();
@@ -200,10 +252,10 @@ pub(super) async fn update_category(pool: &PgPool, id: i64, patch: CategoryPatch
     let parent_id = patch.parent_id.unwrap_or(current.parent_id);
     if let Some(parent) = parent_id {
         if tree.find_by_id(parent).is_none() {
-            return Err(invalid("parent_id", format!("there is no category {parent}")));
+            return Err(invalid("parent_id", format!("must be an existing category; there is no category {parent}")));
         }
         if tree.would_cycle(id, parent) {
-            return Err(invalid("parent_id", "a category cannot be moved under itself or its descendants"));
+            return Err(invalid("parent_id", "cannot be the category itself or one of its sub-categories"));
         }
     }
     sqlx::query!(
@@ -219,14 +271,16 @@ pub(super) async fn update_category(pool: &PgPool, id: i64, patch: CategoryPatch
     .execute(&mut *tx)
     .await
     .map_err(conflict)?;
+    let fields = patch.fields();
+    audit(&mut tx, actor, CatalogChange::CategoryUpdated { id, slug: &slug, fields: &fields }).await?;
     tx.commit().await?;
     Ok(slug)
 }
 
-pub(super) async fn delete_category(pool: &PgPool, id: i64) -> Result<(), CatalogError> {
+pub(super) async fn delete_category(pool: &PgPool, id: i64, actor: i64) -> Result<(), CatalogError> {
     let mut tx = pool.begin().await?;
     let tree = lock_tree(&mut tx).await?;
-    tree.find_by_id(id).ok_or(CatalogError::NotFound)?;
+    let slug = tree.find_by_id(id).ok_or(CatalogError::NotFound)?.slug.clone();
     let contents = sqlx::query!(
         r#"SELECT (SELECT count(*) FROM products WHERE category_id = $1) AS "products!",
                   (SELECT count(*) FROM categories WHERE parent_id = $1) AS "children!""#,
@@ -245,6 +299,7 @@ pub(super) async fn delete_category(pool: &PgPool, id: i64) -> Result<(), Catalo
         )));
     }
     sqlx::query!("DELETE FROM categories WHERE id = $1", id).execute(&mut *tx).await.map_err(conflict)?;
+    audit(&mut tx, actor, CatalogChange::CategoryDeleted { id, slug: &slug }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -253,7 +308,11 @@ async fn category_exists(conn: &mut PgConnection, id: i64) -> Result<(), Catalog
     let exists = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM categories WHERE id = $1) AS "exists!""#, id)
         .fetch_one(conn)
         .await?;
-    if exists { Ok(()) } else { Err(invalid("category_id", format!("there is no category {id}"))) }
+    if exists {
+        Ok(())
+    } else {
+        Err(invalid("category_id", format!("must be an existing category; there is no category {id}")))
+    }
 }
 
 /// Creates a product with its default variant (its own SKU and stock) and
@@ -290,11 +349,17 @@ pub(super) async fn create_product(pool: &PgPool, new: NewProduct, actor: i64) -
     .await
     .map_err(conflict)?;
     super::inventory::record(&mut tx, variant_id, stock, stock, "initial stock", actor).await?;
+    audit(&mut tx, actor, CatalogChange::ProductCreated { id: product_id, slug: &slug }).await?;
     tx.commit().await?;
     Ok(slug)
 }
 
-pub(super) async fn update_product(pool: &PgPool, slug: &str, patch: ProductPatch) -> Result<String, CatalogError> {
+pub(super) async fn update_product(
+    pool: &PgPool,
+    slug: &str,
+    patch: ProductPatch,
+    actor: i64,
+) -> Result<String, CatalogError> {
     let mut tx = pool.begin().await?;
     let id = sqlx::query_scalar!("SELECT id FROM products WHERE slug = $1 FOR UPDATE", slug)
         .fetch_optional(&mut *tx)
@@ -327,21 +392,25 @@ pub(super) async fn update_product(pool: &PgPool, slug: &str, patch: ProductPatc
     .fetch_one(&mut *tx)
     .await
     .map_err(conflict)?;
+    let fields = patch.fields();
+    audit(&mut tx, actor, CatalogChange::ProductUpdated { id, slug: &slug, fields: &fields }).await?;
     tx.commit().await?;
     Ok(slug)
 }
 
 /// Archives a product: kept for past orders, no longer listed.
-pub(super) async fn archive_product(pool: &PgPool, slug: &str) -> Result<(), CatalogError> {
-    let archived = sqlx::query!(
-        "UPDATE products SET archived_at = coalesce(archived_at, now()), updated_at = now() WHERE slug = $1",
+pub(super) async fn archive_product(pool: &PgPool, slug: &str, actor: i64) -> Result<(), CatalogError> {
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        "UPDATE products SET archived_at = coalesce(archived_at, now()), updated_at = now() WHERE slug = $1
+         RETURNING id",
         slug,
     )
-    .execute(pool)
-    .await?;
-    if archived.rows_affected() == 0 {
-        return Err(CatalogError::NotFound);
-    }
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(CatalogError::NotFound)?;
+    audit(&mut tx, actor, CatalogChange::ProductArchived { id, slug }).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -374,11 +443,17 @@ pub(super) async fn add_variant(pool: &PgPool, slug: &str, new: NewVariant, acto
     .await
     .map_err(conflict)?;
     super::inventory::record(&mut tx, variant_id, stock, stock, "initial stock", actor).await?;
+    audit(&mut tx, actor, CatalogChange::VariantAdded { id: variant_id, sku: &sku, product_slug: slug }).await?;
     tx.commit().await?;
     Ok(variant_id)
 }
 
-pub(super) async fn update_variant(pool: &PgPool, id: i64, patch: VariantPatch) -> Result<(), CatalogError> {
+pub(super) async fn update_variant(
+    pool: &PgPool,
+    id: i64,
+    patch: VariantPatch,
+    actor: i64,
+) -> Result<(), CatalogError> {
     let sku = patch.sku.as_deref().map(check_sku).transpose()?;
     if let Some(Some(price)) = patch.price_cents {
         check_price(price)?;
@@ -386,12 +461,13 @@ pub(super) async fn update_variant(pool: &PgPool, id: i64, patch: VariantPatch) 
     if patch.low_stock_threshold.is_some_and(|t| t < 0) {
         return Err(invalid("low_stock_threshold", "must not be negative"));
     }
-    let updated = sqlx::query!(
+    let mut tx = pool.begin().await?;
+    let sku = sqlx::query_scalar!(
         "UPDATE variants SET
             sku = coalesce($2, sku), name = coalesce($3, name), options = coalesce($4, options),
             price_cents = CASE WHEN $5 THEN $6 ELSE price_cents END,
             low_stock_threshold = coalesce($7, low_stock_threshold), updated_at = now()
-         WHERE id = $1",
+         WHERE id = $1 RETURNING sku",
         id,
         sku,
         patch.name.as_deref().map(str::trim),
@@ -400,12 +476,13 @@ pub(super) async fn update_variant(pool: &PgPool, id: i64, patch: VariantPatch) 
         patch.price_cents.flatten(),
         patch.low_stock_threshold,
     )
-    .execute(pool)
+    .fetch_optional(&mut *tx)
     .await
-    .map_err(conflict)?;
-    if updated.rows_affected() == 0 {
-        return Err(CatalogError::NotFound);
-    }
+    .map_err(conflict)?
+    .ok_or(CatalogError::NotFound)?;
+    let fields = patch.fields();
+    audit(&mut tx, actor, CatalogChange::VariantUpdated { id, sku: &sku, fields: &fields }).await?;
+    tx.commit().await?;
     Ok(())
 }
 

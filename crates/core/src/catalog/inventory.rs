@@ -6,7 +6,8 @@
 
 use sqlx::{PgConnection, PgPool};
 
-use super::CatalogError;
+use super::{CatalogError, audit};
+use crate::accounts::audit::CatalogChange;
 
 pub const REASON_MAX: usize = 500;
 
@@ -40,7 +41,8 @@ impl Availability {
     }
 }
 
-/// Adds `delta` to a variant's stock; returns the new stock and the change.
+/// Adds `delta` to a variant's stock for a staff member, who is audited;
+/// returns the new stock and the change.
 pub(super) async fn adjust(
     pool: &PgPool,
     variant_id: i64,
@@ -57,15 +59,15 @@ pub(super) async fn adjust(
     }
     let mut tx = pool.begin().await?;
     let before = Availability::of(&mut tx, &[variant_id]).await?;
-    let stock = sqlx::query_scalar!(
+    let updated = sqlx::query!(
         "UPDATE variants SET stock = stock + $2, updated_at = now()
-         WHERE id = $1 AND stock + $2 >= 0 RETURNING stock",
+         WHERE id = $1 AND stock + $2 >= 0 RETURNING stock, sku",
         variant_id,
         delta,
     )
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(stock) = stock else {
+    let Some(updated) = updated else {
         let current = sqlx::query_scalar!("SELECT stock FROM variants WHERE id = $1", variant_id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -76,7 +78,10 @@ pub(super) async fn adjust(
             }
         });
     };
+    let stock = updated.stock;
     record(&mut tx, variant_id, delta, stock, reason, actor).await?;
+    let audited = CatalogChange::StockAdjusted { variant_id, sku: &updated.sku, delta, stock_after: stock, reason };
+    audit(&mut tx, actor, audited).await?;
     let change = before.change_to(Availability::of(&mut tx, &[variant_id]).await?);
     tx.commit().await?;
     Ok((stock, change))

@@ -10,12 +10,17 @@
 //!   filter by that, never by the number of units).
 
 pub mod admin;
+pub mod demo;
+pub mod export;
 pub mod images;
 pub mod import;
 pub(crate) mod inventory;
 mod listing;
+mod overview;
 mod queries;
 pub mod search;
+mod staff;
+mod stock_admin;
 pub mod tree;
 
 use std::{sync::Arc, time::Duration};
@@ -30,7 +35,11 @@ use sqlx::PgPool;
 
 pub use self::inventory::StockChange;
 use self::tree::CategoryTree;
-use crate::{Settings, cache::Cache};
+use crate::{
+    Settings,
+    accounts::audit::{self as audit_trail, CatalogChange},
+    cache::Cache,
+};
 
 /// The cache namespace retired by any catalog write.
 pub const CACHE_NAMESPACE: &str = "catalog";
@@ -66,6 +75,15 @@ impl CatalogError {
     pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(FieldErrors::one(field, message))
     }
+}
+
+/// Writes the audit row of a staff catalog write, inside its transaction.
+pub(crate) async fn audit(
+    conn: &mut sqlx::PgConnection,
+    actor: i64,
+    change: CatalogChange<'_>,
+) -> Result<(), sqlx::Error> {
+    audit_trail::record(conn, audit_trail::Event::Catalog { actor_id: actor, change }, None).await
 }
 
 /// The catalog's public pages, for the sitemap.
@@ -248,27 +266,39 @@ impl CatalogService {
             rating_average: row.rating_average,
             rating_count: row.rating_count,
             created_at: row.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            is_active: row.is_active,
+            is_featured: row.is_featured,
+            archived: row.archived,
         }))
     }
 
-    // Staff writes. Each retires the whole catalog cache after its
-    // transaction commits, so the next read anywhere sees the change; they
-    // are rare next to orders, which retire only what they touched.
+    // Staff writes. `actor` is the staff member's user id, written to the
+    // audit trail in the write's transaction. After the commit each retires
+    // what it made stale: the whole catalog when lists, searches, the tree
+    // or the home page may show the change (names, prices, categories,
+    // listing, a card's picture), else only the product's own entries (a
+    // threshold, a variant's name or options, an image the cards do not
+    // show).
 
-    pub async fn create_category(&self, new: admin::NewCategory) -> Result<CategoryDetail, CatalogError> {
-        let id = admin::create_category(&self.pool, new).await?;
+    pub async fn create_category(&self, new: admin::NewCategory, actor: i64) -> Result<CategoryDetail, CatalogError> {
+        let id = admin::create_category(&self.pool, new, actor).await?;
         self.invalidate().await;
         self.category_by_id(id).await
     }
 
-    pub async fn update_category(&self, id: i64, patch: admin::CategoryPatch) -> Result<CategoryDetail, CatalogError> {
-        admin::update_category(&self.pool, id, patch).await?;
+    pub async fn update_category(
+        &self,
+        id: i64,
+        patch: admin::CategoryPatch,
+        actor: i64,
+    ) -> Result<CategoryDetail, CatalogError> {
+        admin::update_category(&self.pool, id, patch, actor).await?;
         self.invalidate().await;
         self.category_by_id(id).await
     }
 
-    pub async fn delete_category(&self, id: i64) -> Result<(), CatalogError> {
-        admin::delete_category(&self.pool, id).await?;
+    pub async fn delete_category(&self, id: i64, actor: i64) -> Result<(), CatalogError> {
+        admin::delete_category(&self.pool, id, actor).await?;
         self.invalidate().await;
         Ok(())
     }
@@ -285,14 +315,19 @@ impl CatalogService {
         self.product_for_staff(&slug).await?.ok_or(CatalogError::NotFound)
     }
 
-    pub async fn update_product(&self, slug: &str, patch: admin::ProductPatch) -> Result<ProductDetail, CatalogError> {
-        let slug = admin::update_product(&self.pool, slug, patch).await?;
+    pub async fn update_product(
+        &self,
+        slug: &str,
+        patch: admin::ProductPatch,
+        actor: i64,
+    ) -> Result<ProductDetail, CatalogError> {
+        let slug = admin::update_product(&self.pool, slug, patch, actor).await?;
         self.invalidate().await;
         self.product_for_staff(&slug).await?.ok_or(CatalogError::NotFound)
     }
 
-    pub async fn archive_product(&self, slug: &str) -> Result<(), CatalogError> {
-        admin::archive_product(&self.pool, slug).await?;
+    pub async fn archive_product(&self, slug: &str, actor: i64) -> Result<(), CatalogError> {
+        admin::archive_product(&self.pool, slug, actor).await?;
         self.invalidate().await;
         Ok(())
     }
@@ -303,10 +338,62 @@ impl CatalogService {
         self.variant(id).await
     }
 
-    pub async fn update_variant(&self, id: i64, patch: admin::VariantPatch) -> Result<Variant, CatalogError> {
-        admin::update_variant(&self.pool, id, patch).await?;
-        self.invalidate().await;
-        self.variant(id).await
+    pub async fn update_variant(
+        &self,
+        id: i64,
+        patch: admin::VariantPatch,
+        actor: i64,
+    ) -> Result<Variant, CatalogError> {
+        // Cards show the product's price range and search matches SKUs;
+        // the rest of a variant shows on its product's page only.
+        let lists_affected = patch.price_cents.is_some() || patch.sku.is_some();
+        admin::update_variant(&self.pool, id, patch, actor).await?;
+        let variant = self.variant(id).await?;
+        if lists_affected {
+            self.invalidate().await;
+        } else {
+            let slug = sqlx::query_scalar!(
+                "SELECT p.slug FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = $1",
+                id
+            )
+            .fetch_one(&self.pool)
+            .await?;
+            self.cache.invalidate(&product_namespace(&slug)).await;
+        }
+        Ok(variant)
+    }
+
+    /// The first picture of the product `slug` (the one cards show).
+    async fn card_picture(&self, slug: &str) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar!(
+            "SELECT i.id FROM product_images i JOIN products p ON p.id = i.product_id
+             WHERE p.slug = $1 ORDER BY i.position, i.id LIMIT 1",
+            slug
+        )
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// The slug of the product an image belongs to.
+    async fn image_product(&self, image_id: i64) -> Result<String, CatalogError> {
+        sqlx::query_scalar!(
+            "SELECT p.slug FROM product_images i JOIN products p ON p.id = i.product_id WHERE i.id = $1",
+            image_id
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(CatalogError::NotFound)
+    }
+
+    /// Retires the product's entries, and every list when its card picture
+    /// changed from `card_before`.
+    async fn images_changed(&self, slug: &str, card_before: Option<i64>) -> Result<(), CatalogError> {
+        if self.card_picture(slug).await? != card_before {
+            self.invalidate().await;
+        } else {
+            self.cache.invalidate(&product_namespace(slug)).await;
+        }
+        Ok(())
     }
 
     async fn variant(&self, id: i64) -> Result<Variant, CatalogError> {
@@ -326,10 +413,41 @@ impl CatalogService {
         Ok(stock)
     }
 
-    pub async fn upload_image(&self, slug: &str, bytes: Vec<u8>, alt: &str) -> Result<ProductImage, CatalogError> {
-        let image = images::upload(&self.pool, &self.settings.media_dir, slug, bytes, alt).await?;
-        self.invalidate().await;
+    pub async fn upload_image(
+        &self,
+        slug: &str,
+        bytes: Vec<u8>,
+        alt: &str,
+        actor: i64,
+    ) -> Result<ProductImage, CatalogError> {
+        let card_before = self.card_picture(slug).await?;
+        let image = images::upload(&self.pool, &self.settings.media_dir, slug, bytes, alt, actor).await?;
+        self.images_changed(slug, card_before).await?;
         Ok(image)
+    }
+
+    /// Changes an image's alt text or moves it to `position` (1 is the
+    /// card's thumbnail); the product's images are renumbered 1..n.
+    pub async fn update_image(
+        &self,
+        id: i64,
+        patch: images::ImagePatch,
+        actor: i64,
+    ) -> Result<ProductImage, CatalogError> {
+        let slug = self.image_product(id).await?;
+        let card_before = self.card_picture(&slug).await?;
+        let image = images::update(&self.pool, id, patch, actor).await?;
+        self.images_changed(&slug, card_before).await?;
+        Ok(image)
+    }
+
+    /// Removes an image and its files; the rest are renumbered 1..n.
+    pub async fn delete_image(&self, id: i64, actor: i64) -> Result<(), CatalogError> {
+        let slug = self.image_product(id).await?;
+        let card_before = self.card_picture(&slug).await?;
+        images::delete(&self.pool, &self.settings.media_dir, id, actor).await?;
+        self.images_changed(&slug, card_before).await?;
+        Ok(())
     }
 
     /// Loads a catalog from the CSV files in `dir` (see [`import`]) in one

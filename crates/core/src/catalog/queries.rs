@@ -78,6 +78,9 @@ pub(super) struct ProductRow {
     pub rating_average: Option<f64>,
     pub rating_count: i32,
     pub created_at: DateTime<Utc>,
+    pub is_active: bool,
+    pub is_featured: bool,
+    pub archived: bool,
 }
 
 /// A product by slug; with `listed_only`, only one shoppers may see.
@@ -89,7 +92,8 @@ pub(super) async fn product_by_slug(
     sqlx::query_as!(
         ProductRow,
         r#"SELECT p.id, p.slug, p.name, p.description, p.price_cents, p.sku, p.in_stock, p.category_id,
-                  p.rating_average::float8 AS rating_average, p.rating_count, p.created_at
+                  p.rating_average::float8 AS rating_average, p.rating_count, p.created_at,
+                  p.is_active, p.is_featured, p.archived_at IS NOT NULL AS "archived!"
            FROM products p
            WHERE p.slug = $1 AND (NOT $2 OR product_is_listed(p.is_active, p.archived_at))"#,
         slug,
@@ -107,6 +111,7 @@ struct VariantRow {
     options: serde_json::Value,
     price_cents: i64,
     stock: i32,
+    low_stock_threshold: i32,
 }
 
 impl From<VariantRow> for Variant {
@@ -118,6 +123,7 @@ impl From<VariantRow> for Variant {
             options: option_map(row.options),
             price_cents: Cents(row.price_cents),
             stock: row.stock,
+            low_stock_threshold: row.low_stock_threshold,
         }
     }
 }
@@ -125,7 +131,7 @@ impl From<VariantRow> for Variant {
 pub(super) async fn variants(pool: &PgPool, product_id: i64, product_price: i64) -> Result<Vec<Variant>, sqlx::Error> {
     let rows = sqlx::query_as!(
         VariantRow,
-        r#"SELECT id, sku, name, options, coalesce(price_cents, $2) AS "price_cents!", stock
+        r#"SELECT id, sku, name, options, coalesce(price_cents, $2) AS "price_cents!", stock, low_stock_threshold
            FROM variants WHERE product_id = $1 ORDER BY position, id"#,
         product_id,
         product_price,
@@ -138,7 +144,8 @@ pub(super) async fn variants(pool: &PgPool, product_id: i64, product_price: i64)
 pub(super) async fn variant_by_id(pool: &PgPool, id: i64) -> Result<Option<Variant>, sqlx::Error> {
     let row = sqlx::query_as!(
         VariantRow,
-        r#"SELECT v.id, v.sku, v.name, v.options, coalesce(v.price_cents, p.price_cents) AS "price_cents!", v.stock
+        r#"SELECT v.id, v.sku, v.name, v.options, coalesce(v.price_cents, p.price_cents) AS "price_cents!", v.stock,
+                  v.low_stock_threshold
            FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = $1"#,
         id,
     )
@@ -149,7 +156,7 @@ pub(super) async fn variant_by_id(pool: &PgPool, id: i64) -> Result<Option<Varia
 
 pub(super) async fn images(pool: &PgPool, product_id: i64) -> Result<Vec<ProductImage>, sqlx::Error> {
     let rows = sqlx::query!(
-        "SELECT path, thumb_path, alt, width, height FROM product_images
+        "SELECT id, path, thumb_path, alt, width, height FROM product_images
          WHERE product_id = $1 ORDER BY position, id",
         product_id,
     )
@@ -158,6 +165,7 @@ pub(super) async fn images(pool: &PgPool, product_id: i64) -> Result<Vec<Product
     Ok(rows
         .into_iter()
         .map(|row| ProductImage {
+            id: row.id,
             url: format!("/media/{}", row.path),
             thumbnail_url: format!("/media/{}", row.thumb_path),
             alt: row.alt,

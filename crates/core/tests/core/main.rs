@@ -4,6 +4,12 @@
 
 mod support;
 
+mod audit;
 mod cache;
 mod database;
+mod demo_catalog;
+mod export;
+mod import_report;
+mod inventory;
+mod staff;
 mod stock;

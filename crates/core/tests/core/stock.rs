@@ -7,6 +7,7 @@ use nexus_core::{
     Core,
     accounts::{AddressInput, NewUser, Role},
     cart::CartOwner,
+    catalog::admin::VariantPatch,
     model::ProductQuery,
     orders::CheckoutRequest,
     payments::CardInput,
@@ -147,4 +148,31 @@ async fn a_staff_stock_adjustment_shows_at_once(pool: PgPool) {
     assert_eq!(stock_of(&second, &bought, variant).await, 9);
     let other_now = second.catalog.product(&other).await.unwrap().unwrap();
     assert_ne!(other_now.name, "Renamed behind the back", "other products stay cached");
+}
+
+#[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
+async fn staff_writes_retire_the_lists_only_when_lists_show_them(pool: PgPool) {
+    support::import_fixture(&pool).await;
+    let (first, second) = (support::core(&pool).await, support::core(&pool).await);
+    let ((product, variant), _) = two_products(&pool, 4).await;
+    let staff = crate::staff::staff_user(&first, "staff@example.com").await;
+    let list = ProductQuery::default();
+    let listed = second.catalog.list_products(&list).await.unwrap();
+    let threshold = |n| VariantPatch { low_stock_threshold: Some(n), ..VariantPatch::default() };
+
+    // A threshold shows on its product's page only: the page is read afresh
+    // and the lists stay cached.
+    second.catalog.product(&product).await.unwrap();
+    rename_behind_the_back(&pool, &listed.items[0].slug, "Renamed behind the back").await;
+    first.catalog.update_variant(variant, threshold(7), staff).await.unwrap();
+    let page = second.catalog.product(&product).await.unwrap().unwrap();
+    assert_eq!(page.variants.iter().find(|v| v.id == variant).unwrap().low_stock_threshold, 7);
+    let list_now = second.catalog.list_products(&list).await.unwrap();
+    assert_eq!(list_now.items[0].name, listed.items[0].name, "lists stay cached");
+
+    // A variant's price shows on the cards: the lists are read afresh.
+    let price = VariantPatch { price_cents: Some(Some(1234)), ..VariantPatch::default() };
+    first.catalog.update_variant(variant, price, staff).await.unwrap();
+    let list_now = second.catalog.list_products(&list).await.unwrap();
+    assert_eq!(list_now.items[0].name, "Renamed behind the back", "lists retired");
 }
