@@ -1,4 +1,5 @@
-//! The `nexus` binary: serve the store, migrate, import a catalog, create users.
+//! The `nexus` binary: serve the store, migrate, import, export or generate a
+//! catalog, create users.
 
 use std::{path::PathBuf, process::ExitCode, time::Instant};
 
@@ -9,6 +10,10 @@ use nexus_core::{
     Core,
     accounts::{NewUser, Role},
     cache::Cache,
+    catalog::{
+        demo,
+        import::{ImportError, ImportSummary, RowCounts},
+    },
     db,
 };
 
@@ -27,6 +32,17 @@ enum Command {
     Migrate,
     /// Load categories.csv, products.csv and variants.csv from DIR (idempotent).
     ImportCatalog { dir: PathBuf },
+    /// Write the whole catalog as categories.csv, products.csv and variants.csv into DIR.
+    ExportCatalog { dir: PathBuf },
+    /// Generate a demo catalog into DIR (same seed and size, same files). Needs no database.
+    DemoCatalog {
+        /// How many products.
+        #[arg(long, default_value_t = demo::DEFAULT_PRODUCTS)]
+        products: usize,
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+        dir: PathBuf,
+    },
     /// Create an account.
     CreateUser {
         #[arg(long)]
@@ -59,6 +75,15 @@ impl From<RoleArg> for Role {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::DemoCatalog { products, seed, dir }) = &cli.command {
+        return match demo_catalog(*products, *seed, dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("nexus: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -93,6 +118,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ImportCatalog { dir } => import_catalog(config, dir).await,
+        Command::ExportCatalog { dir } => export_catalog(config, dir).await,
+        Command::DemoCatalog { .. } => unreachable!("handled before the configuration is read"),
         Command::CreateUser { email, password, name, role } => {
             let core = connect(&config).await?;
             let role = Role::from(role);
@@ -120,16 +147,83 @@ async fn import_catalog(config: Config, dir: PathBuf) -> anyhow::Result<()> {
         println!("  {stage}: {done}/{total} ({:.1}s)", started.elapsed().as_secs_f64());
     };
     println!("importing the catalog in {}", dir.display());
-    let summary = core
-        .catalog
-        .import(&dir, &mut report)
-        .await
-        .with_context(|| format!("importing {} failed; nothing was changed", dir.display()))?;
+    let summary = match core.catalog.import(&dir, &mut report).await {
+        Ok(summary) => summary,
+        Err(ImportError::Invalid(bad)) => {
+            for row in &bad.rows {
+                eprintln!("{}: {row}", dir.display());
+            }
+            if bad.unlisted > 0 {
+                eprintln!("… and {} more bad rows", bad.unlisted);
+            }
+            anyhow::bail!("{bad}");
+        }
+        Err(error) => {
+            return Err(error).with_context(|| format!("importing {} failed; nothing was changed", dir.display()));
+        }
+    };
+    print_import_summary(&summary);
     println!(
         "imported {} categories, {} products and {} variants in {:.1}s",
+        summary.categories.rows,
+        summary.products.rows,
+        summary.total_variants(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn print_import_summary(summary: &ImportSummary) {
+    let line = |what: &str, counts: RowCounts| {
+        println!(
+            "  {what:<17} {:>8} rows: {:>8} created, {:>8} updated, {:>8} unchanged",
+            counts.rows,
+            counts.created,
+            counts.updated,
+            counts.unchanged()
+        );
+    };
+    line("categories.csv", summary.categories);
+    line("products.csv", summary.products);
+    line("variants.csv", summary.variants);
+    line("default variants", summary.default_variants);
+}
+
+async fn export_catalog(config: Config, dir: PathBuf) -> anyhow::Result<()> {
+    let core = connect(&config).await?;
+    let started = Instant::now();
+    let summary =
+        core.catalog.export_to_dir(&dir).await.with_context(|| format!("exporting into {} failed", dir.display()))?;
+    println!(
+        "exported {} categories, {} products and {} variants into {} in {:.1}s",
         summary.categories,
         summary.products,
         summary.variants,
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn demo_catalog(products: usize, seed: u64, dir: &std::path::Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut report = |_: &str, done: usize, total: usize| {
+        if done.is_multiple_of(100_000) && done < total {
+            println!("  products: {done}/{total} ({:.1}s)", started.elapsed().as_secs_f64());
+        }
+    };
+    let summary = demo::generate(dir, products, seed, &mut report)
+        .with_context(|| format!("cannot write the demo catalog into {}", dir.display()))?;
+    println!(
+        "wrote {} categories, {} products ({} inactive, {} out of stock) and {} variants ({} with their own price) \
+         into {} in {:.1}s (seed {seed})",
+        summary.categories,
+        summary.products,
+        summary.inactive,
+        summary.out_of_stock,
+        summary.variants,
+        summary.variant_prices,
+        dir.display(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -1,14 +1,17 @@
 //! Helpers of the core tests: the services over the test's own database
 //! (from `#[sqlx::test]`) and the real Redis, and the fixture catalog.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::atomic::{AtomicUsize, Ordering},
+};
 
 use nexus_core::{
     Core, Secret, Settings,
     cache::Cache,
-    catalog::import::{ImportSummary, import_catalog},
+    catalog::import::{CatalogFiles, ImportSummary, import_catalog},
 };
-use sqlx::PgPool;
+use sqlx::{PgPool, postgres::PgPoolOptions};
 
 pub fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
@@ -43,4 +46,54 @@ pub fn fixture_dir() -> PathBuf {
 
 pub async fn import_fixture(pool: &PgPool) -> ImportSummary {
     import_catalog(pool, &fixture_dir(), &mut |_, _, _| {}).await.expect("the fixture catalog imports")
+}
+
+/// The fixture's three files, read into memory (as an upload would be).
+pub fn fixture_files() -> [String; 3] {
+    ["categories.csv", "products.csv", "variants.csv"]
+        .map(|name| std::fs::read_to_string(fixture_dir().join(name)).expect("the fixture is readable"))
+}
+
+/// Files in memory as the import takes them.
+pub fn files(texts: &[String; 3]) -> CatalogFiles<&[u8]> {
+    CatalogFiles { categories: texts[0].as_bytes(), products: texts[1].as_bytes(), variants: texts[2].as_bytes() }
+}
+
+/// An empty directory of its own under the system's temporary directory.
+pub fn temp_dir(label: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("nexus-core-{label}-{}-{nanos}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A second migrated database beside the test's own: another store on the
+/// same server. `drop` removes it.
+pub struct OtherDatabase {
+    pub pool: PgPool,
+    name: String,
+    admin: PgPool,
+}
+
+impl OtherDatabase {
+    pub async fn create(pool: &PgPool) -> Self {
+        let oid: i64 = sqlx::query_scalar("SELECT oid::bigint FROM pg_database WHERE datname = current_database()")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let name = format!("nexus_core_other_{oid}");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(pool).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.unwrap();
+        let options = (*pool.connect_options()).clone().database(&name);
+        let other = PgPoolOptions::new().max_connections(4).connect_with(options).await.unwrap();
+        nexus_core::db::MIGRATOR.run(&other).await.unwrap();
+        Self { pool: other, name, admin: pool.clone() }
+    }
+
+    pub async fn drop(self) {
+        self.pool.close().await;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&self.admin).await.unwrap();
+    }
 }
