@@ -165,11 +165,15 @@ mod tests {
                     options: Default::default(),
                     price_cents: Cents(cents),
                     stock: 1,
+                    low_stock_threshold: 5,
                 })
                 .collect(),
             rating_average: None,
             rating_count: 0,
             created_at: "2026-01-01T00:00:00Z".into(),
+            is_active: true,
+            is_featured: false,
+            archived: false,
         }
     }
 

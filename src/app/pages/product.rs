@@ -105,13 +105,17 @@ fn summary(description: &str) -> String {
     }
 }
 
+/// "Only N left" at or below the variant's own low-stock threshold.
 fn stock_state(variant: Option<&Variant>) -> AnyView {
-    match variant.map_or(0, |v| v.stock) {
-        0 => view! { <span class="font-medium text-danger">"Out of stock"</span> }.into_any(),
-        n if n <= variant_choice::LOW_STOCK => {
-            view! { <span class="font-medium text-danger">{format!("Only {n} left")}</span> }.into_any()
+    match variant.filter(|v| v.stock > 0) {
+        None => view! { <span class="font-medium text-danger">"Out of stock"</span> }.into_any(),
+        Some(v) if v.is_low_stock() => {
+            view! { <span class="font-medium text-danger">{format!("Only {} left", v.stock)}</span> }.into_any()
         }
-        n => view! { <span class="font-medium text-success">{format!("In stock ({n} available)")}</span> }.into_any(),
+        Some(v) => {
+            view! { <span class="font-medium text-success">{format!("In stock ({} available)", v.stock)}</span> }
+                .into_any()
+        }
     }
 }
 
