@@ -343,6 +343,7 @@ async fn image_upload_accepts_a_png_and_rejects_text_and_oversized_files(pool: P
     let stored = upload(&app, &token, "front.png", "image/png", &png()).await;
     assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
     let image = stored.json();
+    assert!(image["id"].is_i64(), "{image}");
     assert_eq!(
         (image["width"].as_i64(), image["height"].as_i64(), image["alt"].as_str()),
         (Some(640), Some(480), Some("Front view"))

@@ -16,5 +16,6 @@ mod catalog_api;
 mod catalog_pages;
 mod edge;
 mod http;
+mod inventory_api;
 mod order_pages;
 mod orders_api;

@@ -3,14 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use axum::{
-    Json,
-    extract::{Multipart, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::State, http::StatusCode};
 use nexus_core::{
     catalog::admin,
-    model::{CategoryDetail, ProductDetail, catalog::ProductImage, catalog::Variant},
+    model::{CategoryDetail, ProductDetail, catalog::Variant},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -155,10 +151,10 @@ where
     ))]
 pub async fn create_category(
     State(state): State<AppState>,
-    _staff: StaffUser,
+    StaffUser(staff): StaffUser,
     ApiJson(new): ApiJson<NewCategory>,
 ) -> Result<(StatusCode, Json<CategoryDetail>), AppError> {
-    Ok((StatusCode::CREATED, Json(state.core.catalog.create_category(new.into()).await?)))
+    Ok((StatusCode::CREATED, Json(state.core.catalog.create_category(new.into(), staff.user.id).await?)))
 }
 
 /// Renames, moves (`parent_id`, `null` for the top level) or re-describes a
@@ -174,11 +170,11 @@ pub async fn create_category(
     ))]
 pub async fn update_category(
     State(state): State<AppState>,
-    _staff: StaffUser,
+    StaffUser(staff): StaffUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<CategoryPatch>,
 ) -> Result<Json<CategoryDetail>, AppError> {
-    Ok(Json(state.core.catalog.update_category(id, patch.into()).await?))
+    Ok(Json(state.core.catalog.update_category(id, patch.into(), staff.user.id).await?))
 }
 
 /// Deletes an empty category; one with products or sub-categories is a 409.
@@ -192,10 +188,10 @@ pub async fn update_category(
     ))]
 pub async fn delete_category(
     State(state): State<AppState>,
-    _staff: StaffUser,
+    StaffUser(staff): StaffUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    state.core.catalog.delete_category(id).await?;
+    state.core.catalog.delete_category(id, staff.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -227,11 +223,11 @@ pub async fn create_product(
     ))]
 pub async fn update_product(
     State(state): State<AppState>,
-    _staff: StaffUser,
+    StaffUser(staff): StaffUser,
     ApiPath(slug): ApiPath<String>,
     ApiJson(patch): ApiJson<ProductPatch>,
 ) -> Result<Json<ProductDetail>, AppError> {
-    Ok(Json(state.core.catalog.update_product(&slug, patch.into()).await?))
+    Ok(Json(state.core.catalog.update_product(&slug, patch.into(), staff.user.id).await?))
 }
 
 /// Archives a product: kept for past orders, no longer listed.
@@ -244,10 +240,10 @@ pub async fn update_product(
     ))]
 pub async fn archive_product(
     State(state): State<AppState>,
-    _staff: StaffUser,
+    StaffUser(staff): StaffUser,
     ApiPath(slug): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
-    state.core.catalog.archive_product(&slug).await?;
+    state.core.catalog.archive_product(&slug, staff.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -283,11 +279,11 @@ pub async fn add_variant(
     ))]
 pub async fn update_variant(
     State(state): State<AppState>,
-    _staff: StaffUser,
+    StaffUser(staff): StaffUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<VariantPatch>,
 ) -> Result<Json<Variant>, AppError> {
-    Ok(Json(state.core.catalog.update_variant(id, patch.into()).await?))
+    Ok(Json(state.core.catalog.update_variant(id, patch.into(), staff.user.id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -320,54 +316,6 @@ pub async fn adjust_stock(
 ) -> Result<Json<StockLevel>, AppError> {
     let stock = state.core.catalog.adjust_stock(id, change.delta, &change.reason, staff.user.id).await?;
     Ok(Json(StockLevel { stock }))
-}
-
-/// Multipart form: `file` (PNG, JPEG, WebP or GIF, at most 10 MB) and
-/// optional `alt`.
-#[derive(ToSchema)]
-#[allow(dead_code)] // Describes the multipart body for OpenAPI; never built.
-pub struct ImageUpload {
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
-    alt: Option<String>,
-}
-
-/// Uploads a product image; a thumbnail is generated.
-#[utoipa::path(post, path = "/products/{slug}/images", tag = "catalog admin",
-    request_body(content = ImageUpload, content_type = "multipart/form-data"),
-    params(("slug" = String, Path, description = "Product slug")),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Stored", body = ProductImage),
-        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than 10 MB", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not an image, or no file", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn upload_image(
-    State(state): State<AppState>,
-    _staff: StaffUser,
-    ApiPath(slug): ApiPath<String>,
-    mut multipart: Multipart,
-) -> Result<(StatusCode, Json<ProductImage>), AppError> {
-    let too_large_or_bad = |error: axum::extract::multipart::MultipartError| {
-        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge
-        } else {
-            AppError::BadRequest(error.body_text())
-        }
-    };
-    let mut file = None;
-    let mut alt = String::new();
-    while let Some(field) = multipart.next_field().await.map_err(too_large_or_bad)? {
-        match field.name() {
-            Some("file") => file = Some(field.bytes().await.map_err(too_large_or_bad)?.to_vec()),
-            Some("alt") => alt = field.text().await.map_err(too_large_or_bad)?,
-            _ => {}
-        }
-    }
-    let file = file.ok_or_else(|| AppError::invalid("file", "is required"))?;
-    let image = state.core.catalog.upload_image(&slug, file, &alt).await?;
-    Ok((StatusCode::CREATED, Json(image)))
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ mod cart;
 mod catalog_admin;
 mod categories;
 pub mod extract;
+mod images;
+mod inventory;
 mod orders;
 mod products;
 mod system;
@@ -82,13 +84,16 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog_admin::add_variant))
         .routes(routes!(catalog_admin::update_variant))
         .routes(routes!(catalog_admin::adjust_stock))
+        .routes(routes!(inventory::ledger))
+        .routes(routes!(inventory::low_stock))
+        .routes(routes!(images::update_image, images::delete_image))
         .routes(routes!(categories::category_tree, catalog_admin::create_category))
         .routes(routes!(categories::category_detail, catalog_admin::update_category, catalog_admin::delete_category))
         .merge(
             // Uploads may be up to 10 MB (plus multipart framing); the inner
             // limit overrides the 1 MiB default set on the whole API below.
             OpenApiRouter::new()
-                .routes(routes!(catalog_admin::upload_image))
+                .routes(routes!(images::upload_image))
                 .layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES + 64 * 1024)),
         )
         // Last, so it covers every route above.
