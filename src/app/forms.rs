@@ -78,6 +78,15 @@ impl FromServerFnError for FormError {
     }
 }
 
+/// A one-time message for a staff page after an upload or import: what
+/// happened, and the problems, one per line (bad CSV rows, say).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffNotice {
+    pub ok: bool,
+    pub message: String,
+    pub details: Vec<String>,
+}
+
 /// The error of the last failed submission of `S`'s form, if this render
 /// follows one (read from the redirect URL without JavaScript, from the
 /// action's value with it).

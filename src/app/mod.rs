@@ -10,13 +10,21 @@ use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
-use components::{cart_count::CartCount, footer::Footer, header::Header, not_found::NotFound};
+use components::{admin_shell::AdminShell, cart_count::CartCount, footer::Footer, header::Header, not_found::NotFound};
 use pages::{
     account::AccountPage,
+    admin::{
+        catalog_files::AdminCatalogFiles,
+        categories::AdminCategories,
+        dashboard::AdminDashboard,
+        inventory::{AdminInventory, AdminLedger},
+        product_edit::{AdminProductEdit, AdminProductNew},
+        products::AdminProducts,
+    },
     auth::{LoginPage, LogoutPage, RegisterPage},
     cart::CartPage,
     category::CategoryPage,
@@ -96,6 +104,17 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/logout") view=LogoutPage/>
                         // Async: a visitor who is not signed in is redirected before any HTML.
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                        // Staff pages: the shell decides who may enter before any page renders.
+                        <ParentRoute path=path!("/admin") view=AdminShell ssr=SsrMode::Async>
+                            <Route path=path!("") view=AdminDashboard/>
+                            <Route path=path!("products") view=AdminProducts/>
+                            <Route path=path!("categories") view=AdminCategories/>
+                            <Route path=path!("inventory") view=AdminInventory/>
+                            <Route path=path!("inventory/:variant_id") view=AdminLedger/>
+                            <Route path=path!("catalog-files") view=AdminCatalogFiles/>
+                            <Route path=path!("products/new") view=AdminProductNew/>
+                            <Route path=path!("products/:slug") view=AdminProductEdit/>
+                        </ParentRoute>
                     </Routes>
                 </main>
                 <Footer/>

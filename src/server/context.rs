@@ -42,6 +42,38 @@ pub async fn signed_in() -> Result<(Visitor, AuthUser), FormError> {
     }
 }
 
+/// For a staff page's loading server function: the store's services and
+/// the visitor, who is signed in as staff, or an error. (The admin shell around the
+/// page has already sent a visitor to sign in or shown a customer the 403
+/// page; this keeps the server function itself closed to them too.)
+///
+/// The services are taken before the first `.await` and handed back: a
+/// page's data load can outlive the reactive owner it started under (the
+/// admin shell's Suspense renders its pages again once the access check
+/// resolves), and the owner's context goes with it.
+pub async fn staff_member() -> Result<(Core, Visitor), ServerFnError> {
+    let state = state();
+    let mut parts = use_context::<Parts>().expect("server functions run with their request's parts in context");
+    let visitor = Visitor::from_request_parts(&mut parts, &state)
+        .await
+        .map_err(|error| unavailable("the visitor", "Please sign in again.", &error))?;
+    match visitor.user() {
+        Some(auth) if auth.user.role.is_staff() => Ok((state.core, visitor)),
+        Some(_) => Err(ServerFnError::new("This part of the store is for staff.")),
+        None => Err(ServerFnError::new("Please sign in as staff.")),
+    }
+}
+
+/// For a staff form's server function: the visitor and the staff member; a
+/// signed-out visitor is sent to sign in and back to the form's page.
+pub async fn staff_form() -> Result<(Visitor, AuthUser), FormError> {
+    let (visitor, auth) = signed_in().await?;
+    if !auth.user.role.is_staff() {
+        return Err(FormError::message("This part of the store is for staff."));
+    }
+    Ok((visitor, auth))
+}
+
 /// The visitor's message when the catalog cannot be read.
 pub const CATALOG_UNAVAILABLE: &str = "The catalog is unavailable right now.";
 

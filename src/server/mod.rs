@@ -3,6 +3,7 @@
 //! server functions need from a request (`context`). Every rule it applies
 //! comes from `nexus-core`; this module translates in and out.
 
+pub mod admin_files;
 pub mod api;
 pub mod auth;
 pub mod config;

@@ -30,12 +30,14 @@ use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    api, auth, config::Environment, crawlers, csrf, error::Problem, metrics, page_cache, security, state::AppState,
+    admin_files, api, auth, config::Environment, crawlers, csrf, error::Problem, metrics, page_cache, security,
+    state::AppState,
 };
 use crate::app::{App, shell};
 
-/// Hard cap on any request body: the largest upload (a 10 MB image) plus
-/// framing. Routes refuse smaller sizes through `DefaultBodyLimit`.
+/// Hard cap on any request body but a catalog import's: the largest upload
+/// (a 10 MB image) plus framing. Routes refuse smaller sizes through
+/// `DefaultBodyLimit`; the import has its own cap.
 const BODY_LIMIT_BYTES: usize = 11 * 1024 * 1024;
 
 pub fn build(state: AppState) -> Router {
@@ -57,24 +59,25 @@ pub fn build(state: AppState) -> Router {
     let hsts = state.config.environment == Environment::Production;
     let sessions = auth::session::layer(state.core.sessions.clone(), state.config.secure_cookies());
     let trusted_origin = csrf::TrustedOrigin::new(&state.config.public_url);
-    let mut router = Router::new()
+    let capped = Router::new()
         .merge(api_routes)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .merge(crawlers::routes())
+        .merge(admin_files::routes())
         .nest_service("/pkg", static_assets(&state))
         .nest_service("/media", media_files(&state))
         .merge(pages)
-        .with_state(state);
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
+    let mut router = capped.merge(admin_files::import_routes()).with_state(state);
     for layer in security::header_layers(hsts) {
         router = router.layer(layer);
     }
-    // Innermost first: limits and compression sit next to the handlers, the
-    // metrics see every outcome including timeouts, and the request id and
+    // Innermost first: compression sits next to the handlers (the body limits
+    // are set above, per route group), the metrics see every outcome including timeouts, and the request id and
     // span wrap everything so every log line of a request carries its id.
     router
         .layer(sessions)
         .layer(middleware::from_fn_with_state(trusted_origin, csrf::reject_cross_site))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(metrics::track))

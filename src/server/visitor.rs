@@ -20,7 +20,7 @@ use nexus_core::{
 use tower_sessions::Session;
 
 use super::{auth::session, error::AppError, forms::safe_next, state::AppState};
-use crate::app::components::sign_in::sign_in_path;
+use crate::app::{components::sign_in::sign_in_path, forms::StaffNotice};
 
 /// A signed-in, active user. The user row is re-read on every request, so
 /// a role change or deactivation takes effect at once.
@@ -60,6 +60,8 @@ pub struct Visitor {
 const GUEST_CART_KEY: &str = "cart_key";
 /// The session key of a one-time message for the cart page.
 const CART_NOTICE_KEY: &str = "cart_notice";
+/// The session key of a one-time message for the next staff page.
+const STAFF_NOTICE_KEY: &str = "staff_notice";
 
 impl Visitor {
     pub fn user(&self) -> Option<&AuthUser> {
@@ -142,6 +144,18 @@ impl Visitor {
     /// The cart page's one-time message, removed as it is read.
     pub async fn take_cart_notice(&self) -> Result<Option<String>, AppError> {
         self.session()?.remove::<String>(CART_NOTICE_KEY).await.map_err(session_failed)
+    }
+
+    /// Leaves a one-time message for the next staff page (the outcome of an
+    /// upload, which is a plain POST to the router rather than a server
+    /// function). Kept in the session, so no text travels in a URL.
+    pub async fn set_staff_notice(&self, notice: &StaffNotice) -> Result<(), AppError> {
+        self.session()?.insert(STAFF_NOTICE_KEY, notice).await.map_err(session_failed)
+    }
+
+    /// The staff page's one-time message, removed as it is read.
+    pub async fn take_staff_notice(&self) -> Result<Option<StaffNotice>, AppError> {
+        self.session()?.remove::<StaffNotice>(STAFF_NOTICE_KEY).await.map_err(session_failed)
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 
 mod account_pages;
 mod accounts_api;
+mod admin_pages;
 mod architecture;
 mod auth_api;
 mod cache;

@@ -137,6 +137,7 @@ fn AccountLinks(header: HeaderData, cart_count: CartCount) -> impl IntoView {
         </a>
         {match header.viewer {
             Some(viewer) => view! {
+                {viewer.is_staff.then(|| view! { <a href="/admin" class="hover:text-brand">"Admin"</a> })}
                 <a href="/orders" class="hover:text-brand">"Orders"</a>
                 <a href="/account" class="hover:text-brand" title=format!("Signed in as {}", viewer.name)>"Account"</a>
                 <SignOutButton class="hover:text-brand"/>

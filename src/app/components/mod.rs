@@ -3,6 +3,7 @@
 
 pub mod add_to_cart;
 pub mod address;
+pub mod admin_shell;
 pub mod breadcrumb;
 pub mod cart_count;
 pub mod error_view;

@@ -3,6 +3,7 @@
 //! is a component.
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod cart;
 pub mod category;

@@ -1,0 +1,117 @@
+//! The frame of every `/admin` page: who may enter (staff; a customer gets
+//! a 403 page, a visitor is sent to sign in and back), and the side
+//! navigation. Each admin page's server functions check the role again on
+//! their own, so the guard here is for people, not the only lock.
+
+use leptos::prelude::*;
+use leptos_meta::Meta;
+use leptos_router::{components::Outlet, hooks::use_location};
+use serde::{Deserialize, Serialize};
+
+use super::{error_view::ErrorView, sign_in::SignInRedirect};
+
+/// Whether the visitor may use the staff pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaffAccess {
+    Granted { is_admin: bool },
+    SignedOut,
+    Forbidden,
+}
+
+#[server]
+pub async fn admin_access() -> Result<StaffAccess, ServerFnError> {
+    use crate::server::context::{self, unavailable};
+    let visitor = context::visitor().await.map_err(|e| unavailable("the visitor", "Please sign in again.", &e))?;
+    Ok(match visitor.user() {
+        None => StaffAccess::SignedOut,
+        Some(auth) if auth.user.role.is_staff() => StaffAccess::Granted { is_admin: auth.user.role.is_admin() },
+        Some(_) => StaffAccess::Forbidden,
+    })
+}
+
+/// The staff pages that exist, in the navigation's order: (label, path).
+const SECTIONS: &[(&str, &str)] = &[
+    ("Dashboard", "/admin"),
+    ("Products", "/admin/products"),
+    ("Categories", "/admin/categories"),
+    ("Inventory", "/admin/inventory"),
+];
+
+#[component]
+pub fn AdminShell() -> impl IntoView {
+    let access = Resource::new_blocking(|| (), |_| admin_access());
+    // The pages render under the shell's own owner, not the Suspense's: the
+    // Suspense re-runs its child when the access check resolves and
+    // disposes what it owned, taking the context (the app state) away from
+    // a page's data loads still in flight. (`ProtectedParentRoute` does the
+    // same.)
+    let owner = Owner::current().expect("components run under an owner");
+    view! {
+        <Meta name="robots" content="noindex"/>
+        <Suspense fallback=|| view! { <p class="text-muted">"Loading…"</p> }>
+            {move || {
+                let owner = owner.clone();
+                Suspend::new(async move {
+                match access.await {
+                    Ok(StaffAccess::Granted { .. }) => owner.with(|| view! {
+                        <div class="grid gap-6 lg:grid-cols-[13rem_1fr]">
+                            <AdminNav/>
+                            <div class="min-w-0"><Outlet/></div>
+                        </div>
+                    }.into_any()),
+                    Ok(StaffAccess::SignedOut) => view! { <SignInRedirect/> }.into_any(),
+                    Ok(StaffAccess::Forbidden) => view! {
+                        <ErrorView title="Staff only" message="This part of the store is for staff. Sign in with a staff account to use it." status=403/>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorView title="Something went wrong" message=error.to_string()/> }.into_any(),
+                }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// Sections as a column on a desktop and a scrolling row on a phone; the
+/// current one is marked for people and screen readers.
+#[component]
+fn AdminNav() -> impl IntoView {
+    let location = use_location();
+    let current = move |path: &str| {
+        let here = location.pathname.get();
+        if path == "/admin" { here == "/admin" } else { here == path || here.starts_with(&format!("{path}/")) }
+    };
+    view! {
+        <nav aria-label="Admin" class="lg:sticky lg:top-20 lg:self-start">
+            <ul class="flex gap-1 overflow-x-auto pb-2 lg:flex-col lg:overflow-visible lg:pb-0">
+                {SECTIONS.iter().map(|(label, path)| {
+                    let path = *path;
+                    view! {
+                        <li>
+                            <a href=path
+                               aria-current=move || current(path).then_some("page")
+                               class="block whitespace-nowrap rounded-button px-3 py-2 text-sm font-medium hover:bg-white hover:text-brand aria-[current=page]:bg-white aria-[current=page]:text-brand aria-[current=page]:shadow-sm">
+                                {*label}
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// A one-time notice (an upload's or an import's outcome): a status when it
+/// went well, an alert with every detail line when it did not.
+pub fn staff_notice_view(notice: crate::app::forms::StaffNotice) -> AnyView {
+    let class = if notice.ok { "bg-green-50 text-green-800" } else { "bg-danger/5 text-danger" };
+    view! {
+        <div role=if notice.ok { "status" } else { "alert" } data-testid="staff-notice"
+             class=format!("mt-4 rounded-button px-3 py-2 text-sm {class}")>
+            <p class="font-medium">{notice.message}</p>
+            {(!notice.details.is_empty()).then(|| view! {
+                <ul class="mt-1 list-disc pl-5">{notice.details.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+            })}
+        </div>
+    }
+    .into_any()
+}
