@@ -193,6 +193,22 @@ pub struct RawStaffProductQuery {
     pub per_page: Option<String>,
 }
 
+impl RawStaffProductQuery {
+    /// The values `get` finds by parameter name (a URL's query map, a test's
+    /// pairs).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            q: get("q"),
+            category: get("category"),
+            status: get("status"),
+            stock: get("stock"),
+            sort: get("sort"),
+            page: get("page"),
+            per_page: get("per_page"),
+        }
+    }
+}
+
 /// A validated staff product query.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffProductQuery {
@@ -457,21 +473,7 @@ mod tests {
     use super::*;
 
     fn raw(pairs: &[(&str, &str)]) -> RawStaffProductQuery {
-        let mut raw = RawStaffProductQuery::default();
-        for (key, value) in pairs {
-            let value = Some(value.to_string());
-            match *key {
-                "q" => raw.q = value,
-                "category" => raw.category = value,
-                "status" => raw.status = value,
-                "stock" => raw.stock = value,
-                "sort" => raw.sort = value,
-                "page" => raw.page = value,
-                "per_page" => raw.per_page = value,
-                _ => unreachable!(),
-            }
-        }
-        raw
+        RawStaffProductQuery::from_lookup(|key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string()))
     }
 
     #[test]
@@ -515,16 +517,8 @@ mod tests {
             .split('&')
             .map(|pair| pair.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).unwrap())
             .collect();
-        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-        let again = RawStaffProductQuery {
-            q: get("q"),
-            category: get("category"),
-            status: get("status"),
-            stock: get("stock"),
-            sort: get("sort"),
-            page: get("page"),
-            per_page: get("per_page"),
-        };
+        let again =
+            RawStaffProductQuery::from_lookup(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()));
         assert_eq!(StaffProductQuery::parse(&again).unwrap(), query);
         assert_eq!(query.with_page(1).to_query_string(), text.replace("&page=3", ""));
     }

@@ -115,3 +115,49 @@ pub fn staff_notice_view(notice: crate::app::forms::StaffNotice) -> AnyView {
     }
     .into_any()
 }
+
+/// A staff list as a table that scrolls sideways inside itself on a phone:
+/// a caption for screen readers, the column headings (label, extra classes
+/// such as `text-right` or `hidden md:table-cell`) and the rows.
+pub fn staff_table(caption: &'static str, columns: &[(&'static str, &'static str)], rows: AnyView) -> AnyView {
+    let last = columns.len().saturating_sub(1);
+    let headings = columns
+        .iter()
+        .enumerate()
+        .map(|(index, (label, extra))| {
+            let padding = if index == last { "py-2" } else { "py-2 pr-3" };
+            view! { <th scope="col" class=format!("{padding} {extra}")>{*label}</th> }
+        })
+        .collect_view();
+    view! {
+        <div class="mt-2 overflow-x-auto rounded-card border border-line bg-white px-4">
+            <table class="w-full text-sm">
+                <caption class="sr-only">{caption}</caption>
+                <thead class="text-left text-xs uppercase tracking-wide text-muted">
+                    <tr>{headings}</tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// "Page N of M" between links to the page before (`back`) and after
+/// (`forward`); `link` makes a page's address.
+pub fn staff_pager(
+    current: u32,
+    last: u32,
+    link: impl Fn(u32) -> String,
+    (back, forward): (&'static str, &'static str),
+) -> AnyView {
+    let (previous, next) = ((current > 1).then(|| link(current - 1)), (current < last).then(|| link(current + 1)));
+    view! {
+        <nav aria-label="Pagination" class="mt-4 flex items-center justify-between gap-4 text-sm">
+            <div class="w-24">{previous.map(|href| view! { <a href=href rel="prev" class="text-brand hover:underline">{back}</a> })}</div>
+            <p class="text-muted">{format!("Page {current} of {}", last.max(1))}</p>
+            <div class="flex w-24 justify-end">{next.map(|href| view! { <a href=href rel="next" class="text-brand hover:underline">{forward}</a> })}</div>
+        </nav>
+    }
+    .into_any()
+}

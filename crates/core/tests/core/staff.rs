@@ -22,20 +22,8 @@ pub async fn staff_user(core: &Core, email: &str) -> i64 {
 }
 
 fn query(pairs: &[(&str, &str)]) -> StaffProductQuery {
-    let mut raw = RawStaffProductQuery::default();
-    for (key, value) in pairs {
-        let value = Some(value.to_string());
-        match *key {
-            "q" => raw.q = value,
-            "category" => raw.category = value,
-            "status" => raw.status = value,
-            "stock" => raw.stock = value,
-            "sort" => raw.sort = value,
-            "page" => raw.page = value,
-            "per_page" => raw.per_page = value,
-            _ => unreachable!("{key}"),
-        }
-    }
+    let raw =
+        RawStaffProductQuery::from_lookup(|key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string()));
     StaffProductQuery::parse(&raw).unwrap()
 }
 

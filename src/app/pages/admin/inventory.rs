@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{
     components::{
+        admin_shell::{staff_pager, staff_table},
         error_view::ErrorView,
         form::{FieldError, FormAlert, INPUT_CLASS, PRIMARY_BUTTON_CLASS},
         not_found::NotFound,
@@ -208,25 +209,13 @@ fn inventory_table(query: &InventoryQuery, page: Page<InventoryRow>) -> AnyView 
     let link = |to: u32| format!("/admin/inventory?{}", query.with_page(to).to_query_string());
     view! {
         <p class="mt-4 text-sm text-muted" role="status">{format!("{} variants", page.total)}</p>
-        <div class="mt-2 overflow-x-auto rounded-card border border-line bg-white px-4">
-            <table class="w-full text-sm">
-                <caption class="sr-only">"Stock per variant"</caption>
-                <thead class="text-left text-xs uppercase tracking-wide text-muted">
-                    <tr>
-                        <th scope="col" class="py-2 pr-3">"Variant"</th>
-                        <th scope="col" class="py-2 pr-3 text-right">"Stock"</th>
-                        <th scope="col" class="hidden py-2 pr-3 text-right sm:table-cell">"Threshold"</th>
-                        <th scope="col" class="py-2">"Adjust"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-        <nav aria-label="Pagination" class="mt-4 flex items-center justify-between gap-4 text-sm">
-            <div class="w-24">{(current > 1).then(|| view! { <a href=link(current - 1) rel="prev" class="text-brand hover:underline">"Previous"</a> })}</div>
-            <p class="text-muted">{format!("Page {current} of {}", last.max(1))}</p>
-            <div class="flex w-24 justify-end">{(current < last).then(|| view! { <a href=link(current + 1) rel="next" class="text-brand hover:underline">"Next"</a> })}</div>
-        </nav>
+        {staff_table("Stock per variant", &[
+            ("Variant", ""),
+            ("Stock", "text-right"),
+            ("Threshold", "hidden text-right sm:table-cell"),
+            ("Adjust", ""),
+        ], rows.into_any())}
+        {staff_pager(current, last, link, ("Previous", "Next"))}
     }
     .into_any()
 }
@@ -291,26 +280,14 @@ fn ledger_view(VariantLedger { variant, ledger }: VariantLedger) -> AnyView {
         <a href="/admin/inventory" class="text-sm text-brand hover:underline">"← Inventory"</a>
         <h1 class="mt-2 text-2xl font-bold">{name}</h1>
         <p class="text-sm text-muted">{format!("SKU {} · {} in stock · low at {}", variant.sku, variant.stock, variant.low_stock_threshold)}</p>
-        <div class="mt-4 overflow-x-auto rounded-card border border-line bg-white px-4">
-            <table class="w-full text-sm">
-                <caption class="sr-only">"Stock ledger, newest first"</caption>
-                <thead class="text-left text-xs uppercase tracking-wide text-muted">
-                    <tr>
-                        <th scope="col" class="py-2 pr-3">"When"</th>
-                        <th scope="col" class="py-2 pr-3">"Who"</th>
-                        <th scope="col" class="py-2 pr-3 text-right">"Change"</th>
-                        <th scope="col" class="py-2 pr-3">"Reason"</th>
-                        <th scope="col" class="py-2 text-right">"Stock after"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-        <nav aria-label="Pagination" class="mt-4 flex items-center justify-between gap-4 text-sm">
-            <div class="w-24">{(current > 1).then(|| view! { <a href=format!("/admin/inventory/{id}?page={}", current - 1) class="text-brand hover:underline">"Newer"</a> })}</div>
-            <p class="text-muted">{format!("Page {current} of {}", last.max(1))}</p>
-            <div class="flex w-24 justify-end">{(current < last).then(|| view! { <a href=format!("/admin/inventory/{id}?page={}", current + 1) class="text-brand hover:underline">"Older"</a> })}</div>
-        </nav>
+        {staff_table("Stock ledger, newest first", &[
+            ("When", ""),
+            ("Who", ""),
+            ("Change", "text-right"),
+            ("Reason", ""),
+            ("Stock after", "text-right"),
+        ], rows.into_any())}
+        {staff_pager(current, last, move |page| format!("/admin/inventory/{id}?page={page}"), ("Newer", "Older"))}
     }
     .into_any()
 }

@@ -13,6 +13,7 @@ use nexus_model::{
 use serde::{Deserialize, Serialize};
 
 use crate::app::components::{
+    admin_shell::{staff_pager, staff_table},
     error_view::ErrorView,
     form::{FieldError, INPUT_CLASS, PRIMARY_BUTTON_CLASS},
     price::Price,
@@ -60,16 +61,7 @@ fn raw_from_url() -> Memo<RawStaffProductQuery> {
     let query = use_query_map();
     Memo::new(move |_| {
         query.with(|map| {
-            let get = |key: &str| map.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-            RawStaffProductQuery {
-                q: get("q"),
-                category: get("category"),
-                status: get("status"),
-                stock: get("stock"),
-                sort: get("sort"),
-                page: get("page"),
-                per_page: get("per_page"),
-            }
+            RawStaffProductQuery::from_lookup(|key| map.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()))
         })
     })
 }
@@ -205,28 +197,16 @@ fn table(query: &StaffProductQuery, page: Page<StaffProductRow>) -> AnyView {
     let link = |to: u32| format!("/admin/products?{}", query.with_page(to).to_query_string());
     view! {
         <p class="mt-4 text-sm text-muted" role="status" data-testid="result-count">{count}</p>
-        <div class="mt-2 overflow-x-auto rounded-card border border-line bg-white px-4">
-            <table class="w-full text-sm">
-                <caption class="sr-only">"Products"</caption>
-                <thead class="text-left text-xs uppercase tracking-wide text-muted">
-                    <tr>
-                        <th scope="col" class="py-2 pr-3">"Name"</th>
-                        <th scope="col" class="py-2 pr-3">"SKU"</th>
-                        <th scope="col" class="hidden py-2 pr-3 md:table-cell">"Category"</th>
-                        <th scope="col" class="py-2 pr-3 text-right">"Price"</th>
-                        <th scope="col" class="py-2 pr-3 text-right">"Stock"</th>
-                        <th scope="col" class="hidden py-2 pr-3 sm:table-cell">"Status"</th>
-                        <th scope="col" class="hidden py-2 lg:table-cell">"Updated"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-        <nav aria-label="Pagination" class="mt-4 flex items-center justify-between gap-4 text-sm">
-            <div class="w-24">{(current > 1).then(|| view! { <a href=link(current - 1) rel="prev" class="text-brand hover:underline">"Previous"</a> })}</div>
-            <p class="text-muted">{format!("Page {current} of {}", last.max(1))}</p>
-            <div class="flex w-24 justify-end">{(current < last).then(|| view! { <a href=link(current + 1) rel="next" class="text-brand hover:underline">"Next"</a> })}</div>
-        </nav>
+        {staff_table("Products", &[
+            ("Name", ""),
+            ("SKU", ""),
+            ("Category", "hidden md:table-cell"),
+            ("Price", "text-right"),
+            ("Stock", "text-right"),
+            ("Status", "hidden sm:table-cell"),
+            ("Updated", "hidden lg:table-cell"),
+        ], rows.into_any())}
+        {staff_pager(current, last, link, ("Previous", "Next"))}
     }
     .into_any()
 }
