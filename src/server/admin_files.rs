@@ -57,13 +57,13 @@ fn read_error(error: MultipartError) -> AppError {
     }
 }
 
-/// Back to the page with what happened; a failure is said in plain words,
-/// never as a bare error page.
-async fn back(visitor: &Visitor, to: &str, notice: StaffNotice) -> Response {
-    if let Err(error) = visitor.set_staff_notice(&notice).await {
-        return error.into_response();
+/// Back to `page` (plus `fragment`) with what happened; a failure is said
+/// in plain words, never as a bare error page.
+async fn back(visitor: &Visitor, page: &str, fragment: &str, notice: StaffNotice) -> Response {
+    match visitor.set_staff_notice(&notice).await {
+        Ok(token) => Redirect::to(&format!("{page}?notice={token}{fragment}")).into_response(),
+        Err(error) => error.into_response(),
     }
-    Redirect::to(to).into_response()
 }
 
 /// `image` (the file) and `alt`, from the product editor.
@@ -74,7 +74,7 @@ async fn upload_image(
     ApiPath(slug): ApiPath<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let page = format!("/admin/products/{slug}#images");
+    let page = format!("/admin/products/{slug}");
     let mut read = async || -> Result<(Option<Vec<u8>>, String), AppError> {
         let (mut file, mut alt) = (None, String::new());
         while let Some(field) = multipart.next_field().await.map_err(read_error)? {
@@ -107,7 +107,7 @@ async fn upload_image(
             StaffNotice { ok: false, message: "The image was not uploaded.".into(), details }
         }
     };
-    back(&visitor, &page, notice).await
+    back(&visitor, &page, "#images", notice).await
 }
 
 /// `categories`, `products` and `variants` (the three CSV files), from the
@@ -166,7 +166,7 @@ async fn import_catalog(
             StaffNotice { ok: false, message: format!("The upload could not be read: {error}"), details: Vec::new() }
         }
     };
-    back(&visitor, PAGE, notice).await
+    back(&visitor, PAGE, "", notice).await
 }
 
 fn import_notice(outcome: Result<ImportSummary, ImportError>) -> StaffNotice {

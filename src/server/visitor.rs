@@ -60,7 +60,7 @@ pub struct Visitor {
 const GUEST_CART_KEY: &str = "cart_key";
 /// The session key of a one-time message for the cart page.
 const CART_NOTICE_KEY: &str = "cart_notice";
-/// The session key of a one-time message for the next staff page.
+/// The session key of the latest staff notice and its token.
 const STAFF_NOTICE_KEY: &str = "staff_notice";
 
 impl Visitor {
@@ -146,16 +146,22 @@ impl Visitor {
         self.session()?.remove::<String>(CART_NOTICE_KEY).await.map_err(session_failed)
     }
 
-    /// Leaves a one-time message for the next staff page (the outcome of an
-    /// upload, which is a plain POST to the router rather than a server
-    /// function). Kept in the session, so no text travels in a URL.
-    pub async fn set_staff_notice(&self, notice: &StaffNotice) -> Result<(), AppError> {
-        self.session()?.insert(STAFF_NOTICE_KEY, notice).await.map_err(session_failed)
+    /// Leaves a message for the staff page a plain POST to the router (an
+    /// upload) redirects to, and returns the token that page's URL carries
+    /// (`?notice=…`) to show it. Kept in the session, so no text travels in
+    /// a URL; read, not taken, so the server render and the browser's
+    /// hydration both see it. The next notice replaces it.
+    pub async fn set_staff_notice(&self, notice: &StaffNotice) -> Result<String, AppError> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        let token = format!("{nanos:x}");
+        self.session()?.insert(STAFF_NOTICE_KEY, (&token, notice)).await.map_err(session_failed)?;
+        Ok(token)
     }
 
-    /// The staff page's one-time message, removed as it is read.
-    pub async fn take_staff_notice(&self) -> Result<Option<StaffNotice>, AppError> {
-        self.session()?.remove::<StaffNotice>(STAFF_NOTICE_KEY).await.map_err(session_failed)
+    /// The staff notice left under `token`, if it is still the latest.
+    pub async fn staff_notice(&self, token: &str) -> Result<Option<StaffNotice>, AppError> {
+        let stored = self.session()?.get::<(String, StaffNotice)>(STAFF_NOTICE_KEY).await.map_err(session_failed)?;
+        Ok(stored.filter(|(stored_token, _)| stored_token == token).map(|(_, notice)| notice))
     }
 }
 

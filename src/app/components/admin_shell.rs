@@ -54,7 +54,7 @@ pub fn AdminShell() -> impl IntoView {
                 Suspend::new(async move {
                 match access.await {
                     Ok(StaffAccess::Granted { .. }) => owner.with(|| view! {
-                        <div class="grid gap-6 lg:grid-cols-[13rem_1fr]">
+                        <div class="grid grid-cols-[minmax(0,1fr)] gap-6 lg:grid-cols-[13rem_minmax(0,1fr)]">
                             <AdminNav/>
                             <div class="min-w-0"><Outlet/></div>
                         </div>

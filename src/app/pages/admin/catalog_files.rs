@@ -6,6 +6,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::app::{
     components::{
@@ -16,12 +17,13 @@ use crate::app::{
     forms::StaffNotice,
 };
 
-/// The notice of the last import, if this page follows one.
+/// The report of the import this page's `?notice=` names, if any.
 #[server]
-pub async fn load_import_notice() -> Result<Option<StaffNotice>, ServerFnError> {
+pub async fn load_import_notice(token: Option<String>) -> Result<Option<StaffNotice>, ServerFnError> {
     use crate::server::context::{self, unavailable};
     let (_, visitor) = context::staff_member().await?;
-    visitor.take_staff_notice().await.map_err(|e| unavailable("a notice", "Please reload the page.", &e))
+    let Some(token) = token else { return Ok(None) };
+    visitor.staff_notice(&token).await.map_err(|e| unavailable("a notice", "Please reload the page.", &e))
 }
 
 const FILES: [(&str, &str); 3] = [
@@ -32,7 +34,8 @@ const FILES: [(&str, &str); 3] = [
 
 #[component]
 pub fn AdminCatalogFiles() -> impl IntoView {
-    let notice = Resource::new_blocking(|| (), |_| load_import_notice());
+    let token = use_query_map().with_untracked(|q| q.get("notice"));
+    let notice = Resource::new_blocking(move || token.clone(), load_import_notice);
     view! {
         <Title text="Import or export the catalog"/>
         <h1 class="text-2xl font-bold">"Import or export the catalog"</h1>

@@ -25,7 +25,7 @@ use crate::app::{
 };
 
 /// What the editor shows: the product (none when creating one), the
-/// categories to file it under, and a one-time notice (an upload's outcome).
+/// categories to file it under, and the notice (an upload's outcome) the URL names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProductEditor {
     pub product: Option<ProductDetail>,
@@ -37,7 +37,10 @@ pub struct ProductEditor {
 
 /// `None` when editing a slug no product has.
 #[server]
-pub async fn load_product_editor(slug: Option<String>) -> Result<Option<ProductEditor>, ServerFnError> {
+pub async fn load_product_editor(
+    slug: Option<String>,
+    notice: Option<String>,
+) -> Result<Option<ProductEditor>, ServerFnError> {
     use crate::server::context::{self, CATALOG_UNAVAILABLE, unavailable};
     let (core, visitor) = context::staff_member().await?;
     let failed = |error: &dyn std::fmt::Display| unavailable("the product editor", CATALOG_UNAVAILABLE, error);
@@ -53,7 +56,10 @@ pub async fn load_product_editor(slug: Option<String>) -> Result<Option<ProductE
         .into_iter()
         .map(|(node, depth)| (node.id, depth, node.name.clone()))
         .collect();
-    let notice = visitor.take_staff_notice().await.map_err(|e| failed(&e))?;
+    let notice = match notice {
+        Some(token) => visitor.staff_notice(&token).await.map_err(|e| failed(&e))?,
+        None => None,
+    };
     Ok(Some(ProductEditor { product, categories, currency: core.catalog.currency().to_owned(), notice }))
 }
 
@@ -362,7 +368,7 @@ pub async fn delete_image(product_slug: String, image_id: i64) -> Result<(), For
 
 #[component]
 pub fn AdminProductNew() -> impl IntoView {
-    let editor = Resource::new_blocking(|| (), |_| load_product_editor(None));
+    let editor = Resource::new_blocking(|| (), |_| load_product_editor(None, None));
     view! {
         <Title text="New product"/>
         <h1 class="text-2xl font-bold">"New product"</h1>
@@ -382,7 +388,11 @@ pub fn AdminProductNew() -> impl IntoView {
 pub fn AdminProductEdit() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
-    let editor = Resource::new_blocking(move || slug.get(), |slug| load_product_editor(Some(slug)));
+    let notice = use_query_map().with_untracked(|q| q.get("notice"));
+    let editor = Resource::new_blocking(
+        move || (slug.get(), notice.clone()),
+        |(slug, notice)| load_product_editor(Some(slug), notice),
+    );
     let saved = use_query_map().with_untracked(|q| q.get("saved"));
     view! {
         <Suspense fallback=|| view! { <p class="mt-4 text-muted">"Loading…"</p> }>
