@@ -154,14 +154,7 @@ impl CatalogService {
             .get_or_load(&[CACHE_NAMESPACE], &key, CACHE_TTL, || async {
                 // Resolved only on a miss: a hit costs one Redis round trip.
                 // An unknown category is an error, and errors are not cached.
-                let category_ids = match &query.category {
-                    None => None,
-                    Some(slug) => {
-                        let tree = self.tree().await?;
-                        let row = tree.find(slug).ok_or_else(|| CatalogError::UnknownCategory(slug.clone()))?;
-                        Some(tree.subtree_ids(row.id))
-                    }
-                };
+                let category_ids = self.subtree_of(query.category.as_deref()).await?;
                 let list = self.run_list(query, category_ids.as_deref()).await?;
                 if list.total > 0 {
                     return Ok(list);
@@ -472,6 +465,15 @@ impl CatalogService {
         }
         let namespaces: Vec<&str> = namespaces.iter().map(String::as_str).collect();
         self.cache.invalidate_all(&namespaces).await;
+    }
+
+    /// The ids of the category `slug` and all its descendants (`None`
+    /// without a slug); an unknown slug is [`CatalogError::UnknownCategory`].
+    async fn subtree_of(&self, slug: Option<&str>) -> Result<Option<Vec<i64>>, CatalogError> {
+        let Some(slug) = slug else { return Ok(None) };
+        let tree = self.tree().await?;
+        let row = tree.find(slug).ok_or_else(|| CatalogError::UnknownCategory(slug.to_owned()))?;
+        Ok(Some(tree.subtree_ids(row.id)))
     }
 
     /// Retires every cached catalog read on every instance (product entries

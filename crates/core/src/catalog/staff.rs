@@ -160,14 +160,7 @@ impl CatalogService {
     /// asked) archived ones; a category includes its descendants; an
     /// unknown category is [`CatalogError::UnknownCategory`].
     pub async fn staff_products(&self, query: &StaffProductQuery) -> Result<Page<StaffProductRow>, CatalogError> {
-        let category_ids = match &query.category {
-            None => None,
-            Some(slug) => {
-                let tree = self.tree().await?;
-                let row = tree.find(slug).ok_or_else(|| CatalogError::UnknownCategory(slug.clone()))?;
-                Some(tree.subtree_ids(row.id))
-            }
-        };
+        let category_ids = self.subtree_of(query.category.as_deref()).await?;
         let (rows, total) = list(&self.pool, query, category_ids.as_deref()).await?;
         let items = rows.into_iter().map(|row| row.into_row(&self.settings.currency)).collect();
         Ok(Page::new(items, query.pagination, total))
