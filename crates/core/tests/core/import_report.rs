@@ -166,3 +166,60 @@ async fn an_uploaded_catalog_retires_the_cached_one_and_is_audited(pool: PgPool)
             .unwrap();
     assert_eq!((stock_after, actor), (3, Some(staff)), "the ledger names who imported the stock");
 }
+
+/// Products whose stock totals or `in_stock` differ from a count of their
+/// variants made from scratch.
+async fn drifted_stock_totals(pool: &PgPool) -> Vec<i64> {
+    sqlx::query_scalar(
+        "SELECT p.id FROM products p
+         LEFT JOIN product_stock s ON s.product_id = p.id
+         CROSS JOIN LATERAL (
+             SELECT coalesce(sum(v.stock), 0) AS total, count(*) FILTER (WHERE v.stock > 0) AS stocked,
+                    count(*) FILTER (WHERE v.stock <= v.low_stock_threshold) AS low, count(*) AS variants
+             FROM variants v WHERE v.product_id = p.id) r
+         WHERE s.product_id IS NULL
+            OR (s.total_stock, s.stocked_variants::bigint, s.low_variants::bigint, s.variant_count::bigint)
+               IS DISTINCT FROM (r.total, r.stocked, r.low, r.variants)
+            OR p.in_stock IS DISTINCT FROM (r.stocked > 0)
+         ORDER BY p.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
+async fn stock_totals_after_an_import_equal_a_count_from_scratch(pool: PgPool) {
+    let core = support::core(&pool).await;
+    let staff = staff_user(&core, "sam@example.com").await;
+    let fixture = support::fixture_files();
+    core.catalog.import_files(files(&fixture), staff, &mut |_, _, _| {}).await.unwrap();
+    assert_eq!(drifted_stock_totals(&pool).await, Vec::<i64>::new(), "after a fresh import");
+
+    // Sell out both variants of product 1, move variant 3 from product 5 to
+    // product 3, empty the single-variant product 10.
+    let [categories, products, variants] = fixture;
+    let variants = edit(&variants, 2, "stock", "0");
+    let variants = edit(&variants, 3, "stock", "0");
+    let variants = edit(&variants, 4, "product_id", "3");
+    let products = edit(&products, 11, "stock", "0");
+    core.catalog.import_files(files(&[categories, products, variants]), staff, &mut |_, _, _| {}).await.unwrap();
+    assert_eq!(drifted_stock_totals(&pool).await, Vec::<i64>::new(), "after an import that changed stock");
+    let in_stock: bool = sqlx::query_scalar("SELECT in_stock FROM products WHERE slug = 'echo-set-4606'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!in_stock, "a product whose every variant the file sold out is out of stock");
+
+    // The import's bulk upkeep ended with its transaction: the next change
+    // is counted row by row again.
+    let navy: i64 =
+        sqlx::query_scalar("SELECT id FROM variants WHERE sku = 'NX-000001-NAVY'").fetch_one(&pool).await.unwrap();
+    core.catalog.adjust_stock(navy, 5, "delivery", staff).await.unwrap();
+    assert_eq!(drifted_stock_totals(&pool).await, Vec::<i64>::new(), "after a staff adjustment");
+    let in_stock: bool = sqlx::query_scalar("SELECT in_stock FROM products WHERE slug = 'echo-set-4606'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(in_stock);
+}

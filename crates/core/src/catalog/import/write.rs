@@ -31,12 +31,19 @@ pub(super) async fn write_catalog(
 ) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::default();
     let mut tx = pool.begin().await?;
-    // Stock before the import, so every change it makes lands in the ledger.
-    // The temporary table and the maintenance statement below are not in the
-    // schema the query macros check against, so they are plain queries.
-    sqlx::query("CREATE TEMPORARY TABLE stock_before_import ON COMMIT DROP AS SELECT id, stock FROM variants")
-        .execute(&mut *tx)
-        .await?;
+    // The per-variant upkeep of the stock totals is off for this
+    // transaction; `recount_stock_totals` does it once at the end.
+    sqlx::query("SELECT set_config('nexus.bulk_stock_totals', 'on', true)").execute(&mut *tx).await?;
+    // Stock before the import, so every change it makes lands in the ledger,
+    // and each variant's product, so a product a variant moves away from is
+    // recounted too. The temporary tables and the maintenance statement
+    // below are not in the schema the query macros check against, so they
+    // are plain queries.
+    sqlx::query(
+        "CREATE TEMPORARY TABLE stock_before_import ON COMMIT DROP AS SELECT id, product_id, stock FROM variants",
+    )
+    .execute(&mut *tx)
+    .await?;
     // Only rows the store made itself (no `import_id`) can be adopted; when
     // there are none — every import into a fresh store — the adopting
     // statements are skipped: on a table filling up in this transaction,
@@ -53,11 +60,12 @@ pub(super) async fn write_catalog(
     progress("categories", categories.len(), categories.len());
 
     summary.products.rows = catalog.products.len();
+    let stocked = stocked_products(catalog);
     for (done, batch) in batches(&catalog.products) {
         if own_products {
             adopt_products(&mut tx, batch).await?;
         }
-        count(&mut summary.products, upsert_products(&mut tx, batch).await?);
+        count(&mut summary.products, upsert_products(&mut tx, batch, &stocked).await?);
         progress("products", done, catalog.products.len());
     }
 
@@ -91,6 +99,7 @@ pub(super) async fn write_catalog(
         count(&mut summary.default_variants, upsert_default_variants(&mut tx, batch).await?);
         progress("default variants", done, singles.len());
     }
+    recount_stock_totals(&mut tx, &catalog.products).await?;
     sqlx::query(
         "INSERT INTO inventory_ledger (variant_id, delta, stock_after, reason, actor_id)
          SELECT v.id, v.stock - coalesce(b.stock, 0), v.stock, 'catalog import', $1
@@ -116,6 +125,67 @@ pub(super) async fn write_catalog(
         sqlx::query("VACUUM (ANALYZE) categories, products, variants").execute(pool).await?;
     }
     Ok(summary)
+}
+
+/// The file's products that will have stock once it is written: a new
+/// product is inserted with its final `in_stock`, so a fresh import never
+/// rewrites its rows to flip it.
+fn stocked_products(catalog: &Catalog) -> HashSet<i64> {
+    let with_variants: HashSet<i64> = catalog.variants.iter().map(|v| v.product_id).collect();
+    let singles = catalog.products.iter().filter(|p| !with_variants.contains(&p.id) && p.stock > 0).map(|p| p.id);
+    catalog.variants.iter().filter(|v| v.stock > 0).map(|v| v.product_id).chain(singles).collect()
+}
+
+/// Recounts `product_stock` and `products.in_stock` for the file's products
+/// and for any product a variant of the file moved away from. Their
+/// `product_stock` rows are locked first, in a statement of their own: an
+/// order that changed another variant of one of them has then either
+/// committed (and the recount, a later statement, sees it) or waits for
+/// this transaction and adds its difference to the recounted row.
+async fn recount_stock_totals(tx: &mut Tx<'_>, products: &[ProductRow]) -> Result<(), sqlx::Error> {
+    let import_ids: Vec<i64> = products.iter().map(|p| p.id).collect();
+    sqlx::query(
+        "CREATE TEMPORARY TABLE recounted_products ON COMMIT DROP AS
+         SELECT id FROM products WHERE import_id = ANY($1)
+         UNION
+         SELECT b.product_id FROM stock_before_import b JOIN variants v ON v.id = b.id
+         WHERE v.product_id <> b.product_id",
+    )
+    .bind(&import_ids)
+    .execute(&mut **tx)
+    .await?;
+    // Without statistics the planner takes the new table for a few rows.
+    sqlx::query("ANALYZE recounted_products").execute(&mut **tx).await?;
+    sqlx::query(
+        "SELECT s.product_id FROM product_stock s JOIN recounted_products r ON r.id = s.product_id
+         ORDER BY s.product_id FOR UPDATE OF s",
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO product_stock (product_id, total_stock, stocked_variants, low_variants, variant_count)
+         SELECT r.id, coalesce(sum(v.stock), 0), count(v.id) FILTER (WHERE v.stock > 0),
+                count(v.id) FILTER (WHERE v.stock <= v.low_stock_threshold), count(v.id)
+         FROM recounted_products r LEFT JOIN variants v ON v.product_id = r.id
+         GROUP BY r.id
+         ON CONFLICT (product_id) DO UPDATE
+            SET total_stock = EXCLUDED.total_stock, stocked_variants = EXCLUDED.stocked_variants,
+                low_variants = EXCLUDED.low_variants, variant_count = EXCLUDED.variant_count
+          WHERE (product_stock.total_stock, product_stock.stocked_variants, product_stock.low_variants,
+                 product_stock.variant_count)
+                IS DISTINCT FROM (EXCLUDED.total_stock, EXCLUDED.stocked_variants, EXCLUDED.low_variants,
+                 EXCLUDED.variant_count)",
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE products p SET in_stock = s.stocked_variants > 0
+         FROM recounted_products r JOIN product_stock s ON s.product_id = r.id
+         WHERE p.id = r.id AND p.in_stock IS DISTINCT FROM (s.stocked_variants > 0)",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Yields `(rows done so far, batch)`.
@@ -216,13 +286,22 @@ async fn adopt_products(tx: &mut Tx<'_>, products: &[ProductRow]) -> Result<(), 
 
 /// Archived products stay archived; a file's `is_active = false` on one
 /// leaves its own flag as it is (both mean "not listed").
-async fn upsert_products(tx: &mut Tx<'_>, products: &[ProductRow]) -> Result<Vec<bool>, sqlx::Error> {
+/// `stocked` sets `in_stock` of new products (an update leaves it to the
+/// recount).
+async fn upsert_products(
+    tx: &mut Tx<'_>,
+    products: &[ProductRow],
+    stocked: &HashSet<i64>,
+) -> Result<Vec<bool>, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"INSERT INTO products (import_id, category_id, name, slug, sku, description, price_cents, is_active, created_at)
-           SELECT u.import_id, c.id, u.name, u.slug, u.sku, u.description, u.price_cents, u.is_active, u.created_at
+        r#"INSERT INTO products (import_id, category_id, name, slug, sku, description, price_cents, is_active, created_at,
+                                 in_stock)
+           SELECT u.import_id, c.id, u.name, u.slug, u.sku, u.description, u.price_cents, u.is_active, u.created_at,
+                  u.in_stock
            FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
-                       $7::bigint[], $8::bool[], $9::timestamptz[])
-                AS u(import_id, category_import_id, name, slug, sku, description, price_cents, is_active, created_at)
+                       $7::bigint[], $8::bool[], $9::timestamptz[], $10::bool[])
+                AS u(import_id, category_import_id, name, slug, sku, description, price_cents, is_active, created_at,
+                     in_stock)
            JOIN categories c ON c.import_id = u.category_import_id
            ON CONFLICT (import_id) DO UPDATE
               SET category_id = EXCLUDED.category_id, name = EXCLUDED.name, slug = EXCLUDED.slug,
@@ -244,6 +323,7 @@ async fn upsert_products(tx: &mut Tx<'_>, products: &[ProductRow]) -> Result<Vec
         products.iter().map(|p| p.price.0).collect::<Vec<_>>() as _,
         products.iter().map(|p| p.is_active).collect::<Vec<_>>() as _,
         products.iter().map(|p| p.created_at).collect::<Vec<_>>() as _,
+        products.iter().map(|p| stocked.contains(&p.id)).collect::<Vec<_>>() as _,
     )
     .fetch_all(&mut **tx)
     .await
