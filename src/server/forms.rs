@@ -47,10 +47,20 @@ pub fn form_error(error: impl Into<AppError>, labels: &[(&str, &str)]) -> FormEr
 }
 
 /// Where to go after signing in: a local path only, so a crafted link
-/// cannot bounce a shopper to another site.
+/// cannot bounce a shopper to another site. Control characters are refused
+/// outright: browsers drop tabs and newlines from a `Location`, so
+/// `/\t/evil.example` would be followed as `//evil.example`, and a newline
+/// cannot go into a header at all.
 pub fn safe_next(next: Option<&str>, fallback: &str) -> String {
     match next.map(str::trim) {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
         _ => fallback.to_owned(),
     }
 }
@@ -62,7 +72,16 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(safe_next(Some("/account"), "/"), "/account");
-        for hostile in ["//evil.example", "https://evil.example", "/\\evil.example", "account"] {
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "account",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/account\r\nSet-Cookie: x=1",
+            "/\u{7f}/evil.example",
+        ] {
             assert_eq!(safe_next(Some(hostile), "/"), "/", "{hostile}");
         }
         assert_eq!(safe_next(None, "/account"), "/account");
