@@ -139,3 +139,15 @@ async fn registration_names_every_bad_field_at_once(pool: PgPool) {
         assert!(errors[field].is_array(), "{field} missing in {errors}");
     }
 }
+
+#[sqlx::test]
+async fn an_overlong_email_is_refused_before_it_is_limited_or_audited(pool: PgPool) {
+    let app = crate::common::app(pool.clone()).await;
+    let huge = format!("{}@example.com", "a".repeat(20_000));
+    let response =
+        send_json(&app, "POST", "/api/v1/auth/login", None, json!({"email": huge, "password": "nope nope"})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.json()["errors"]["email"].is_array());
+    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events").fetch_one(&pool).await.unwrap();
+    assert_eq!(audited, 0, "no audit row for an address no account can have");
+}

@@ -80,6 +80,9 @@ impl fmt::Display for Role {
     }
 }
 
+/// The longest e-mail address (RFC 5321's path limit less the brackets).
+pub const MAX_EMAIL_BYTES: usize = 254;
+
 /// An e-mail address that passed basic shape checks, trimmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email(String);
@@ -89,7 +92,7 @@ impl Email {
         let email = input.trim();
         let invalid = |message: &str| AccountError::invalid("email", message);
         let (local, domain) = email.split_once('@').ok_or_else(|| invalid("must contain @"))?;
-        if email.len() > 254 || local.is_empty() || domain.contains('@') {
+        if email.len() > MAX_EMAIL_BYTES || local.is_empty() || domain.contains('@') {
             return Err(invalid("is not a valid e-mail address"));
         }
         if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
@@ -208,6 +211,11 @@ impl AccountService {
     /// error, so neither the answer nor its timing tells whether an account
     /// exists. A success clears the account's count.
     pub async fn sign_in(&self, email: &str, password: &str, ip: Option<&str>) -> Result<User, AccountError> {
+        // No account has a longer e-mail; refused before it can become a
+        // limiter key in Redis or a row in the audit trail.
+        if email.trim().len() > MAX_EMAIL_BYTES {
+            return Err(AccountError::invalid("email", format!("must be at most {MAX_EMAIL_BYTES} characters")));
+        }
         let account = self.limits.sign_in(ip, email).await?;
         match users::authenticate(&self.pool, email, password).await {
             Ok(user) => {
