@@ -204,6 +204,12 @@ async fn stock_moves_through_the_ledger_and_never_below_zero(pool: PgPool) {
     assert_eq!(zero.status, StatusCode::UNPROCESSABLE_ENTITY);
     let no_reason = send_json(&app, "POST", &path, Some(&token), json!({"delta": 1, "reason": " "})).await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A change that would overflow the column is the client's mistake.
+    for huge in [i32::MAX, i32::MIN, 999_999_999] {
+        let response = send_json(&app, "POST", &path, Some(&token), json!({"delta": huge, "reason": "typo"})).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{huge}: {}", response.body);
+        assert!(response.json()["errors"]["delta"].is_array(), "{huge}: {}", response.body);
+    }
 
     let all_out =
         send_json(&app, "POST", &path, Some(&token), json!({"delta": -(stock + 5), "reason": "recount"})).await;

@@ -11,6 +11,11 @@ use crate::accounts::audit::CatalogChange;
 
 pub const REASON_MAX: usize = 500;
 
+/// The most units one variant can hold. Far above any real stock, and far
+/// enough below `i32::MAX` that a change within it cannot overflow the
+/// column (an overflow was a database error, answered 500).
+pub const MAX_STOCK: i32 = 1_000_000_000;
+
 /// What a committed stock change touched: the products whose variants
 /// moved, and whether any of them went in or out of stock.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -54,6 +59,9 @@ pub(super) async fn adjust(
     if delta == 0 {
         return Err(CatalogError::invalid("delta", "must not be zero"));
     }
+    if delta.unsigned_abs() > MAX_STOCK.unsigned_abs() {
+        return Err(CatalogError::invalid("delta", format!("must be between -{MAX_STOCK} and {MAX_STOCK}")));
+    }
     if reason.is_empty() || reason.chars().count() > REASON_MAX {
         return Err(CatalogError::invalid("reason", format!("must be 1 to {REASON_MAX} characters")));
     }
@@ -61,9 +69,10 @@ pub(super) async fn adjust(
     let before = Availability::of(&mut tx, &[variant_id]).await?;
     let updated = sqlx::query!(
         "UPDATE variants SET stock = stock + $2, updated_at = now()
-         WHERE id = $1 AND stock + $2 >= 0 RETURNING stock, sku",
+         WHERE id = $1 AND stock::bigint + $2 BETWEEN 0 AND $3 RETURNING stock, sku",
         variant_id,
-        delta,
+        i64::from(delta),
+        i64::from(MAX_STOCK),
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -73,6 +82,10 @@ pub(super) async fn adjust(
             .await?;
         return Err(match current {
             None => CatalogError::NotFound,
+            Some(current) if delta > 0 => CatalogError::invalid(
+                "delta",
+                format!("would take the stock of {current} above the most a variant can hold, {MAX_STOCK}"),
+            ),
             Some(current) => {
                 CatalogError::Conflict(format!("Stock is {current}; a change of {delta} would take it below zero."))
             }
