@@ -10,7 +10,8 @@ use nexus_model::FieldErrors;
 
 /// Card details as the client sent them. A month or year that was not a
 /// number at all (a form field typed wrong) is `None`, and reported as such.
-#[derive(Clone, Debug, Default)]
+/// Its `Debug` hides the number and the CVC, like `Card`'s.
+#[derive(Clone, Default)]
 pub struct CardInput {
     /// Digits, spaces allowed.
     pub card_number: String,
@@ -20,6 +21,24 @@ pub struct CardInput {
     pub exp_year: Option<i64>,
     /// 3 or 4 digits.
     pub cvc: String,
+}
+
+impl std::fmt::Debug for CardInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardInput")
+            .field("card_number", &redacted_card_number(&self.card_number))
+            .field("exp_month", &self.exp_month)
+            .field("exp_year", &self.exp_year)
+            .field("cvc", &"…")
+            .finish()
+    }
+}
+
+/// A card number as it may appear in a log: its last four digits at most.
+pub fn redacted_card_number(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    let shown = if digits.len() >= 12 { &digits[digits.len() - 4..] } else { &[][..] };
+    format!("…{}", shown.iter().collect::<String>())
 }
 
 /// A card that passed the format checks. Its number never leaves this
@@ -177,6 +196,20 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
+
+    #[test]
+    fn card_details_never_show_in_debug_output() {
+        let input = CardInput {
+            card_number: "4242 4242 4242 4242".into(),
+            exp_month: Some(12),
+            exp_year: Some(2030),
+            cvc: "987".into(),
+        };
+        let printed = format!("{input:?}");
+        assert!(!printed.contains("4242 4242") && !printed.contains("987"), "{printed}");
+        assert!(printed.contains("…4242"), "{printed}");
+        assert_eq!(redacted_card_number("42"), "…", "too short to show any digits of");
+    }
 
     fn card(number: &str, month: i64, year: i64, cvc: &str) -> CardInput {
         CardInput { card_number: number.into(), exp_month: Some(month), exp_year: Some(year), cvc: cvc.into() }

@@ -25,7 +25,7 @@ use crate::server::{
 };
 
 /// The checkout: where to, how fast, and the card.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 pub struct CheckoutRequest {
     /// One of the caller's saved addresses...
     address_id: Option<i64>,
@@ -36,8 +36,9 @@ pub struct CheckoutRequest {
     payment: CardInput,
 }
 
-/// Card details; never stored, never logged.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
+/// Card details; never stored, never logged: no `Debug`, so not even by
+/// accident (the core's `CardInput` it becomes prints them redacted).
+#[derive(Clone, Deserialize, ToSchema)]
 pub struct CardInput {
     /// Digits, spaces allowed.
     card_number: String,
