@@ -47,8 +47,11 @@ enum Command {
     CreateUser {
         #[arg(long)]
         email: String,
+        /// Better left out: the password is then read from the first line
+        /// of standard input, where other users of the machine cannot see
+        /// it (a command line shows in `ps`).
         #[arg(long)]
-        password: String,
+        password: Option<String>,
         #[arg(long)]
         name: String,
         #[arg(long, value_enum, default_value_t = RoleArg::Customer)]
@@ -121,6 +124,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::ExportCatalog { dir } => export_catalog(config, dir).await,
         Command::DemoCatalog { .. } => unreachable!("handled before the configuration is read"),
         Command::CreateUser { email, password, name, role } => {
+            let password = match password {
+                Some(password) => password,
+                None => password_from_stdin()?,
+            };
             let core = connect(&config).await?;
             let role = Role::from(role);
             let new_user = NewUser { email: &email, password: &password, name: &name, role };
@@ -129,6 +136,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The first line of standard input, without its line ending.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    anyhow::ensure!(!password.is_empty(), "no password: give it on standard input (or --password)");
+    Ok(password)
 }
 
 /// The core services over a small pool on a migrated database, for the
