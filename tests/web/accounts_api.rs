@@ -102,6 +102,25 @@ async fn addresses_are_listed_created_changed_and_deleted_by_their_owner_only(po
 }
 
 #[sqlx::test]
+async fn the_address_cap_holds_under_concurrent_creates(pool: PgPool) {
+    let app = crate::common::app(pool.clone()).await;
+    let ann = token_for(&app, &pool, "ann@example.com", Role::Customer).await;
+    let mut creates = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let (app, ann) = (app.clone(), ann.clone());
+        creates.spawn(async move { send_json(&app, "POST", "/api/v1/me/addresses", Some(&ann), address()).await });
+    }
+    let mut statuses = Vec::new();
+    while let Some(response) = creates.join_next().await {
+        statuses.push(response.unwrap().status);
+    }
+    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    assert_eq!(created, 20, "{statuses:?}");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM addresses").fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, 20);
+}
+
+#[sqlx::test]
 async fn an_invalid_address_names_every_bad_field(pool: PgPool) {
     let app = crate::common::app(pool.clone()).await;
     let ann = token_for(&app, &pool, "ann@example.com", Role::Customer).await;

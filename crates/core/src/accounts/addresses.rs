@@ -127,8 +127,13 @@ pub async fn find(executor: impl PgExecutor<'_>, user_id: i64, id: i64) -> Resul
 
 pub(super) async fn create(pool: &PgPool, user_id: i64, input: AddressInput) -> Result<Address, AccountError> {
     let input = input.validate().map_err(AccountError::Invalid)?;
-    // Counting and inserting in one statement keeps the cap exact even for
-    // concurrent requests of one user.
+    // Concurrent creates of one user queue on the user's row first; each
+    // then counts, in a statement of its own, what the ones before it
+    // committed. One statement alone was not enough: 30 parallel creates
+    // all counted from the same snapshot and 23 were stored. `NO KEY
+    // UPDATE` leaves the row's key free for the addresses' foreign key.
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE", user_id).fetch_optional(&mut *tx).await?;
     let created = sqlx::query_as!(
         Address,
         "INSERT INTO addresses (user_id, full_name, line1, line2, city, postal_code, country, phone)
@@ -145,8 +150,9 @@ pub(super) async fn create(pool: &PgPool, user_id: i64, input: AddressInput) -> 
         input.phone,
         MAX_ADDRESSES,
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
+    tx.commit().await?;
     created.ok_or_else(|| AccountError::NotAllowed(format!("You can keep at most {MAX_ADDRESSES} addresses.")))
 }
 
