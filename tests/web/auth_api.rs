@@ -83,7 +83,7 @@ async fn me_needs_a_valid_bearer_token(pool: PgPool) {
 async fn refresh_rotates_and_reuse_revokes_the_family(pool: PgPool) {
     let (email, password) = create_user(&pool, "ann@example.com", Role::Customer).await;
     let app = crate::common::app(pool).await;
-    let (_, first) = login(&app, &email, &password).await;
+    let (first_access, first) = login(&app, &email, &password).await;
 
     let rotated = send_json(&app, "POST", "/api/v1/auth/refresh", None, json!({"refresh_token": first})).await;
     assert_eq!(rotated.status, StatusCode::OK);
@@ -95,9 +95,42 @@ async fn refresh_rotates_and_reuse_revokes_the_family(pool: PgPool) {
     // The spent token is refused, and presenting it revokes the family...
     let reused = send_json(&app, "POST", "/api/v1/auth/refresh", None, json!({"refresh_token": first})).await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
-    // ...so the newest token of that family stops working too.
+    // ...so the newest token of that family stops working too...
     let after = send_json(&app, "POST", "/api/v1/auth/refresh", None, json!({"refresh_token": second})).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    // ...and so do the family's access tokens, at once rather than when
+    // they expire.
+    let second_access = rotated.json()["access_token"].as_str().unwrap().to_owned();
+    for access in [first_access, second_access] {
+        assert_eq!(send_empty(&app, "GET", "/api/v1/me", Some(&access)).await.status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[sqlx::test]
+async fn two_refreshes_with_one_token_leave_no_live_successor(pool: PgPool) {
+    let (email, password) = create_user(&pool, "ann@example.com", Role::Customer).await;
+    let app = crate::common::app(pool).await;
+    for _ in 0..10 {
+        let (_, token) = login(&app, &email, &password).await;
+        let refresh = |app: axum::Router, token: String| async move {
+            send_json(&app, "POST", "/api/v1/auth/refresh", None, json!({"refresh_token": token})).await
+        };
+        let (one, two) = tokio::join!(
+            tokio::spawn(refresh(app.clone(), token.clone())),
+            tokio::spawn(refresh(app.clone(), token.clone()))
+        );
+        // One of them is a reuse, which revokes the family: whatever the
+        // other got must be dead too.
+        for response in [one.unwrap(), two.unwrap()] {
+            if response.status == StatusCode::OK {
+                let successor = response.json()["refresh_token"].as_str().unwrap().to_owned();
+                let again = refresh(app.clone(), successor).await;
+                assert_eq!(again.status, StatusCode::UNAUTHORIZED, "a successor outlived its revoked family");
+                let access = response.json()["access_token"].as_str().unwrap().to_owned();
+                assert_eq!(send_empty(&app, "GET", "/api/v1/me", Some(&access)).await.status, StatusCode::UNAUTHORIZED);
+            }
+        }
+    }
 }
 
 #[sqlx::test]

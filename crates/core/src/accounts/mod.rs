@@ -265,12 +265,15 @@ impl AccountService {
     }
 
     /// The active user a bearer access token speaks for. Refused when the
-    /// signature, expiry or key is wrong, when it was revoked (sign-out), or
+    /// signature, expiry or key is wrong, when it or its refresh-token family
+    /// was revoked (sign-out, reuse of a spent refresh token), or
     /// when it predates the user's last password change or deactivation.
     pub async fn authenticate_bearer(&self, token: &str) -> Result<(User, AccessGrant), AccountError> {
         let grant = self.keys.verify(token).map_err(AccountError::AccessDenied)?;
-        let (user, revoked) =
-            tokio::try_join!(users::find_active(&self.pool, grant.user_id), users::is_revoked(&self.pool, &grant.jti))?;
+        let (user, revoked) = tokio::try_join!(
+            users::find_active(&self.pool, grant.user_id),
+            users::is_revoked(&self.pool, &grant.jti, grant.family.as_deref())
+        )?;
         let user = user.ok_or(AccountError::AccessDenied(TokenError::Revoked))?;
         if revoked || grant.issued_at < user.tokens_valid_after {
             return Err(AccountError::AccessDenied(TokenError::Revoked));

@@ -31,7 +31,7 @@ pub(super) async fn issue(pool: &PgPool, user_id: i64) -> Result<Issued, Account
     Ok(Issued { token, family })
 }
 
-async fn insert(pool: &PgPool, user_id: i64, family: &str) -> Result<String, AccountError> {
+async fn insert(db: impl sqlx::PgExecutor<'_>, user_id: i64, family: &str) -> Result<String, AccountError> {
     let token = random_hex(32);
     sqlx::query!(
         "INSERT INTO refresh_tokens (user_id, family, token_hash, expires_at) VALUES ($1, $2, $3, $4)",
@@ -40,7 +40,7 @@ async fn insert(pool: &PgPool, user_id: i64, family: &str) -> Result<String, Acc
         hash(&token),
         Utc::now() + REFRESH_TOKEN_LIFETIME,
     )
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(token)
 }
@@ -82,8 +82,11 @@ pub(super) async fn rotate(pool: &PgPool, token: &str) -> Result<(User, Issued),
         .execute(&mut *tx)
         .await?;
     let user = super::users::find_active(&mut *tx, stored.user_id).await?.ok_or(AccountError::InvalidToken)?;
+    // The successor is written in the same transaction: inserted after the
+    // commit, it could land after a reuse of this token had revoked the
+    // family, and live on.
+    let next = insert(&mut *tx, user.id, &stored.family).await?;
     tx.commit().await?;
-    let next = insert(pool, user.id, &stored.family).await?;
     Ok((user, Issued { token: next, family: stored.family }))
 }
 

@@ -125,10 +125,17 @@ pub(super) async fn update_name(pool: &PgPool, user_id: i64, name: &str) -> Resu
 }
 
 /// Whether an access token was revoked (logout) before it expired.
-pub(super) async fn is_revoked(pool: &PgPool, jti: &str) -> Result<bool, AccountError> {
-    Ok(sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1) AS "revoked!""#, jti)
-        .fetch_one(pool)
-        .await?)
+/// Whether an access token was revoked, on its own (sign-out) or with its
+/// refresh-token family (sign-out, or a spent refresh token presented again).
+pub(super) async fn is_revoked(pool: &PgPool, jti: &str, family: Option<&str>) -> Result<bool, AccountError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1)
+               OR EXISTS (SELECT 1 FROM refresh_tokens WHERE family = $2 AND revoked_at IS NOT NULL) AS "revoked!""#,
+        jti,
+        family,
+    )
+    .fetch_one(pool)
+    .await?)
 }
 
 /// Revokes one access token until it would have expired anyway; old
