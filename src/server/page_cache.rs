@@ -39,8 +39,8 @@ struct CachedPage {
     html: String,
 }
 
-/// Catalog pages requested by someone without a session: the same HTML
-/// for everyone.
+/// Catalog pages requested by someone without a session or a bearer token
+/// (pages take either for the viewer): the same HTML for everyone.
 fn is_cacheable(request: &Request) -> bool {
     let path = request.uri().path();
     let catalog_page = path == "/" || path.starts_with("/c/") || path.starts_with("/p/") || path == "/search";
@@ -52,7 +52,8 @@ fn is_cacheable(request: &Request) -> bool {
         .any(|cookies| cookies.split(';').any(|cookie| cookie.trim_start().starts_with(COOKIE_NAME)));
     // `__err` carries a failed form's message back to the page that shows it.
     let query = request.uri().query().unwrap_or_default();
-    request.method() == Method::GET && catalog_page && !has_session && !query.contains("__err")
+    let has_credentials = request.headers().contains_key(header::AUTHORIZATION);
+    request.method() == Method::GET && catalog_page && !has_session && !has_credentials && !query.contains("__err")
 }
 
 pub async fn serve_cached_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -92,7 +93,11 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
     };
     if bytes.len() > MAX_CACHED_BYTES {
         tracing::warn!(path = %path_and_query, bytes = bytes.len(), "page too large for the page cache");
-    } else if let Ok(html) = std::str::from_utf8(&bytes) {
+    } else if let Ok(html) = std::str::from_utf8(&bytes)
+        // A page that already shows the placeholder (typed into a search,
+        // say) would get the live nonce in its text when served.
+        && !html.contains(NONCE_PLACEHOLDER)
+    {
         let page = CachedPage { html: html.replace(&nonce, NONCE_PLACEHOLDER) };
         cache.set_json(&stamp.key(&page_key), &page, PAGE_TTL).await;
     }

@@ -201,3 +201,33 @@ async fn cached_pages_are_served_with_a_fresh_nonce_each_time(pool: PgPool) {
     let metrics = get(&app, "/metrics").await.body;
     assert!(metrics.contains(r#"nexus_page_cache_requests_total{result="hit"}"#), "{metrics}");
 }
+
+#[sqlx::test]
+async fn a_page_rendered_for_a_bearer_token_is_never_cached_for_visitors(pool: PgPool) {
+    let app = app_with_catalog(pool.clone()).await;
+    let token = crate::common::token_for(&app, &pool, "ann@example.com", nexus_core::accounts::Role::Customer).await;
+    let signed_in = crate::common::send(
+        &app,
+        axum::http::Request::get("/?campaign=x")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(signed_in.status, StatusCode::OK);
+    let anonymous = get(&app, "/?campaign=x").await;
+    assert_eq!(anonymous.status, StatusCode::OK);
+    assert!(!anonymous.body.contains("Sign out"), "a visitor got a signed-in page from the cache");
+}
+
+#[sqlx::test]
+async fn the_nonce_placeholder_typed_into_a_page_stays_as_typed(pool: PgPool) {
+    let app = app_with_catalog(pool).await;
+    // The second answer would come from the page cache, where the
+    // placeholder stands for the nonce.
+    for _ in 0..2 {
+        let response = get(&app, "/search?q=__nexus_nonce__").await;
+        assert_eq!(response.status, StatusCode::OK);
+        assert!(response.body.contains("__nexus_nonce__"), "the search text is shown as typed");
+    }
+}
