@@ -59,8 +59,14 @@ pub(super) async fn write_catalog(
     summary.categories = upsert_categories(&mut tx, categories).await?;
     progress("categories", categories.len(), categories.len());
 
+    // A product without rows in variants.csv is sold as one default variant
+    // carrying the product's own SKU and stock.
+    let with_variants: HashSet<i64> = catalog.variants.iter().map(|v| v.product_id).collect();
+    let singles: Vec<&ProductRow> = catalog.products.iter().filter(|p| !with_variants.contains(&p.id)).collect();
+    drop(with_variants);
+    let stocked = stocked_products(&catalog.variants, &singles);
+
     summary.products.rows = catalog.products.len();
-    let stocked = stocked_products(catalog);
     for (done, batch) in batches(&catalog.products) {
         if own_products {
             adopt_products(&mut tx, batch).await?;
@@ -90,10 +96,6 @@ pub(super) async fn write_catalog(
         progress("variants", done, catalog.variants.len());
     }
 
-    // A product without rows in variants.csv is sold as one default variant
-    // carrying the product's own SKU and stock.
-    let with_variants: HashSet<i64> = catalog.variants.iter().map(|v| v.product_id).collect();
-    let singles: Vec<&ProductRow> = catalog.products.iter().filter(|p| !with_variants.contains(&p.id)).collect();
     summary.default_variants.rows = singles.len();
     for (done, batch) in batches(&singles) {
         count(&mut summary.default_variants, upsert_default_variants(&mut tx, batch).await?);
@@ -130,10 +132,10 @@ pub(super) async fn write_catalog(
 /// The file's products that will have stock once it is written: a new
 /// product is inserted with its final `in_stock`, so a fresh import never
 /// rewrites its rows to flip it.
-fn stocked_products(catalog: &Catalog) -> HashSet<i64> {
-    let with_variants: HashSet<i64> = catalog.variants.iter().map(|v| v.product_id).collect();
-    let singles = catalog.products.iter().filter(|p| !with_variants.contains(&p.id) && p.stock > 0).map(|p| p.id);
-    catalog.variants.iter().filter(|v| v.stock > 0).map(|v| v.product_id).chain(singles).collect()
+/// `singles` are the products sold as their one default variant.
+fn stocked_products(variants: &[VariantRow], singles: &[&ProductRow]) -> HashSet<i64> {
+    let stocked_singles = singles.iter().filter(|p| p.stock > 0).map(|p| p.id);
+    variants.iter().filter(|v| v.stock > 0).map(|v| v.product_id).chain(stocked_singles).collect()
 }
 
 /// Recounts `product_stock` and `products.in_stock` for the file's products
