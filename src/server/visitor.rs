@@ -152,8 +152,7 @@ impl Visitor {
     /// a URL; read, not taken, so the server render and the browser's
     /// hydration both see it. The next notice replaces it.
     pub async fn set_staff_notice(&self, notice: &StaffNotice) -> Result<String, AppError> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-        let token = format!("{nanos:x}");
+        let token = random_hex(8);
         self.session()?.insert(STAFF_NOTICE_KEY, (&token, notice)).await.map_err(session_failed)?;
         Ok(token)
     }
