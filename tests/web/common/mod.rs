@@ -45,16 +45,18 @@ pub fn config(redis_url: &str) -> Config {
     .expect("test configuration is valid")
 }
 
-/// Cache keys are prefixed with the test database's OID. sqlx derives a
-/// test's database name from the test's path, so the name repeats on every
-/// run; the OID does not, so no test meets entries left by an earlier run or
-/// by a parallel test.
+/// Cache keys are prefixed with this run's random mark and the test
+/// database's OID. sqlx derives a test's database name from the test's path,
+/// so the name repeats on every run; the OID tells parallel tests apart, and
+/// the mark keeps a run from meeting entries an earlier run left in a Redis
+/// that outlived its database cluster (a fresh cluster repeats OIDs).
 pub async fn cache_for(pool: &PgPool, redis_url: &str) -> Cache {
+    static RUN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| nexus_core::random::random_hex(4));
     let oid: i64 = sqlx::query_scalar("SELECT oid::bigint FROM pg_database WHERE datname = current_database()")
         .fetch_one(pool)
         .await
         .unwrap();
-    Cache::new(redis_url, format!("test:{oid}"))
+    Cache::new(redis_url, format!("test:{}:{oid}", *RUN))
 }
 
 pub async fn state_with_redis(pool: PgPool, redis_url: &str) -> AppState {

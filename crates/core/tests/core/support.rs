@@ -3,7 +3,10 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::{
+        LazyLock,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 use nexus_core::{
@@ -17,14 +20,17 @@ pub fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-/// Cache keys are prefixed with the test database's OID: sqlx names test
-/// databases after the test, so names repeat across runs; OIDs do not.
+/// Cache keys are prefixed with this run's random mark and the test
+/// database's OID: sqlx names test databases after the test, so names repeat
+/// across runs, and a freshly created cluster hands out the same OIDs again
+/// while a Redis that outlived an earlier run may still hold its entries.
 pub async fn cache_for(pool: &PgPool, redis_url: &str) -> Cache {
+    static RUN: LazyLock<String> = LazyLock::new(|| nexus_core::random::random_hex(4));
     let oid: i64 = sqlx::query_scalar("SELECT oid::bigint FROM pg_database WHERE datname = current_database()")
         .fetch_one(pool)
         .await
         .unwrap();
-    Cache::new(redis_url, format!("test:{oid}"))
+    Cache::new(redis_url, format!("test:{}:{oid}", *RUN))
 }
 
 pub fn settings() -> Settings {
