@@ -133,6 +133,9 @@ async fn invalid_parameters_are_422_naming_each_parameter(pool: PgPool) {
         ("in_stock=maybe", "in_stock"),
         ("category=no-such-category", "category"),
         ("per_page=0", "per_page"),
+        // Lists go 10,000 items deep at most.
+        ("page=1000000", "page"),
+        ("page=101&per_page=100", "page"),
     ] {
         let response = get(&app, &format!("/api/v1/products?{query}")).await;
         assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");

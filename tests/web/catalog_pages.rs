@@ -94,6 +94,15 @@ async fn bad_filters_are_explained_next_to_the_field(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn a_page_too_deep_is_explained_not_queried(pool: PgPool) {
+    let app = app_with_catalog(pool).await;
+    let response = get(&app, "/c/audio?page=1000000").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(response.body.contains("The page number must be at most"), "{}", response.body);
+    assert!(response.body.contains("10000 items deep"));
+}
+
+#[sqlx::test]
 async fn unknown_categories_and_products_are_404_pages(pool: PgPool) {
     let app = app_with_catalog(pool).await;
     for path in ["/c/no-such-category", "/p/no-such-product"] {

@@ -4,6 +4,12 @@ use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
 pub const MAX_PER_PAGE: u32 = 100;
+/// How deep any list may be paged. An offset costs the database every row
+/// before it, and each deep page is one more cache entry: page 1,000,000
+/// cost five times page 1 and was never served from the cache. Nobody reads
+/// 10,000 items through a pager; a search, a filter or the other sort order
+/// reaches the rest.
+pub const MAX_LIST_DEPTH: u32 = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pagination {
@@ -49,7 +55,28 @@ impl Pagination {
                 }
             },
         };
+        let last = Self::last_page(per_page);
+        if page > last {
+            return Err((
+                "page",
+                format!(
+                    "must be at most {last} with {per_page} per page: lists go at most {MAX_LIST_DEPTH} items deep; \
+                     narrow the list with a search or filter, or reverse the sort, to reach the rest"
+                ),
+            ));
+        }
         Ok(Self { page, per_page })
+    }
+
+    /// The deepest page a list with `per_page` items a page can be read to.
+    pub fn last_page(per_page: u32) -> u32 {
+        (MAX_LIST_DEPTH / per_page.max(1)).max(1)
+    }
+
+    /// The last page a pager should link to: the list's own last page, or
+    /// the deepest page allowed if that comes first.
+    pub fn last_linked_page(per_page: u32, total_pages: i64) -> u32 {
+        u32::try_from(total_pages).unwrap_or(u32::MAX).min(Self::last_page(per_page))
     }
 
     pub fn offset(self) -> i64 {
@@ -83,6 +110,11 @@ impl<T> Page<T> {
             total_pages: (total + per_page - 1) / per_page,
         }
     }
+
+    /// See [`Pagination::last_linked_page`].
+    pub fn last_linked_page(&self) -> u32 {
+        Pagination::last_linked_page(self.per_page, self.total_pages)
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +137,19 @@ mod tests {
         assert_eq!(Pagination::parse(Some("two"), None).unwrap_err().0, "page");
         assert_eq!(Pagination::parse(None, Some("0")).unwrap_err().0, "per_page");
         assert_eq!(Pagination::parse(None, Some("x")).unwrap_err().0, "per_page");
+    }
+
+    #[test]
+    fn pages_go_ten_thousand_items_deep_at_most() {
+        assert_eq!(Pagination::parse(Some("500"), None), Ok(Pagination { page: 500, per_page: 20 }));
+        let (field, message) = Pagination::parse(Some("501"), None).unwrap_err();
+        assert_eq!(field, "page");
+        assert!(message.contains("at most 500") && message.contains("10000 items deep"), "{message}");
+        assert!(Pagination::parse(Some("1000000"), Some("100")).is_err());
+        assert!(Pagination::parse(Some("100"), Some("100")).is_ok());
+        assert!(Pagination::parse_or(Some("201"), None, 50).is_err());
+        assert_eq!(Pagination::last_linked_page(20, 12), 12);
+        assert_eq!(Pagination::last_linked_page(20, 1_000), 500);
     }
 
     #[test]

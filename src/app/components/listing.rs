@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use nexus_model::{FieldErrors, ListingParams, ProductList, Sort};
+use nexus_model::{FieldErrors, ListingParams, Pagination, ProductList, Sort};
 
 use super::{
     form::{FieldError, INPUT_CLASS},
@@ -73,12 +73,15 @@ pub fn use_listing_params() -> Memo<ListingParams> {
 #[component]
 pub fn ListingView(listing: Listing, path: String) -> impl IntoView {
     let Listing { params, list, sort, errors } = listing;
+    // The page number has no field of its own to carry its message.
+    let problem = match errors.get("page") {
+        Some(messages) => format!("The page number {}.", messages.join("; ")),
+        None => "Please correct the filters to see products.".to_owned(),
+    };
     let results = match list {
         Some(list) => view! { <Results list params=params.clone() path=path.clone()/> }.into_any(),
         None => view! {
-            <p class="rounded-card border border-line bg-white p-6 text-muted" role="status">
-                "Please correct the filters to see products."
-            </p>
+            <p class="rounded-card border border-line bg-white p-6 text-muted" role="status">{problem}</p>
         }
         .into_any(),
     };
@@ -168,27 +171,26 @@ fn Results(list: ProductList, params: ListingParams, path: String) -> impl IntoV
                 </ul>
             }.into_any()
         }}
-        <PageLinks page=list.page total_pages=list.total_pages params path/>
+        <PageLinks page=list.page last_page=Pagination::last_linked_page(list.per_page, list.total_pages) params path/>
     }
 }
 
 #[component]
-fn PageLinks(page: u32, total_pages: i64, params: ListingParams, path: String) -> impl IntoView {
-    let total_pages = u32::try_from(total_pages).unwrap_or(u32::MAX);
-    (total_pages > 1).then(|| {
+fn PageLinks(page: u32, last_page: u32, params: ListingParams, path: String) -> impl IntoView {
+    (last_page > 1).then(|| {
         let link_class = "rounded-button border border-line bg-white px-4 py-2 text-sm font-medium hover:border-brand hover:text-brand";
         let previous = (page > 1).then(|| {
             let href = params.with_page(page - 1).href(&path);
             view! { <a href=href rel="prev" class=link_class>"Previous"</a> }
         });
-        let next = (page < total_pages).then(|| {
+        let next = (page < last_page).then(|| {
             let href = params.with_page(page + 1).href(&path);
             view! { <a href=href rel="next" class=link_class>"Next"</a> }
         });
         view! {
             <nav aria-label="Pagination" class="mt-8 flex items-center justify-between gap-4">
                 <div class="w-28">{previous}</div>
-                <p class="text-sm text-muted">{format!("Page {page} of {total_pages}")}</p>
+                <p class="text-sm text-muted">{format!("Page {page} of {last_page}")}</p>
                 <div class="flex w-28 justify-end">{next}</div>
             </nav>
         }

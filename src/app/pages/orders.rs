@@ -61,7 +61,8 @@ pub async fn load_orders(page: u32) -> Result<Option<Page<OrderSummary>>, Server
     let Some(auth) = visitor.user() else {
         return Ok(None);
     };
-    let pagination = Pagination { page: page.max(1), per_page: DEFAULT_PER_PAGE };
+    let pagination =
+        Pagination { page: page.clamp(1, Pagination::last_page(DEFAULT_PER_PAGE)), per_page: DEFAULT_PER_PAGE };
     let (orders, total) =
         context::core().orders.customer_orders(auth.user.id, pagination).await.map_err(orders_unavailable)?;
     Ok(Some(Page::new(orders, pagination, total)))
@@ -110,7 +111,7 @@ fn OrderList(page: Page<OrderSummary>) -> impl IntoView {
         }
         .into_any();
     }
-    let (current, last) = (i64::from(page.page), page.total_pages);
+    let (current, last) = (page.page, page.last_linked_page());
     view! {
         <ul class="mt-6 divide-y divide-line rounded-card border border-line bg-white">
             {page.items.into_iter().map(|order| view! {

@@ -7,7 +7,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use nexus_model::{
-    FieldErrors, Page,
+    FieldErrors, Page, Pagination,
     admin::{InventoryQuery, InventoryRow, LedgerEntry, RawInventoryQuery},
 };
 use serde::{Deserialize, Serialize};
@@ -54,12 +54,11 @@ pub struct VariantLedger {
 #[server]
 pub async fn load_ledger(variant_id: i64, page: u32) -> Result<Option<VariantLedger>, ServerFnError> {
     use nexus_core::catalog::CatalogError;
-    use nexus_model::Pagination;
 
     use crate::server::context::{self, CATALOG_UNAVAILABLE, unavailable};
     let (core, _) = context::staff_member().await?;
     let catalog = core.catalog;
-    let pagination = Pagination { page: page.max(1), per_page: 50 };
+    let pagination = Pagination { page: page.clamp(1, Pagination::last_page(50)), per_page: 50 };
     let ledger = match catalog.ledger(variant_id, pagination).await {
         Ok(ledger) => ledger,
         Err(CatalogError::NotFound) => return Ok(None),
@@ -205,7 +204,7 @@ fn inventory_table(query: &InventoryQuery, page: Page<InventoryRow>) -> AnyView 
             }
         })
         .collect_view();
-    let (current, last) = (page.page, u32::try_from(page.total_pages).unwrap_or(u32::MAX));
+    let (current, last) = (page.page, Pagination::last_linked_page(page.per_page, page.total_pages));
     let link = |to: u32| format!("/admin/inventory?{}", query.with_page(to).to_query_string());
     view! {
         <p class="mt-4 text-sm text-muted" role="status">{format!("{} variants", page.total)}</p>
@@ -273,7 +272,7 @@ fn ledger_view(VariantLedger { variant, ledger }: VariantLedger) -> AnyView {
             }
         })
         .collect_view();
-    let (current, last) = (ledger.page, u32::try_from(ledger.total_pages).unwrap_or(u32::MAX));
+    let (current, last) = (ledger.page, Pagination::last_linked_page(ledger.per_page, ledger.total_pages));
     let id = variant.variant_id;
     view! {
         <Title text=format!("Ledger of {}", variant.sku)/>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use nexus_model::{
-    FieldErrors, Page,
+    FieldErrors, Page, Pagination,
     admin::{RawStaffProductQuery, StaffProductQuery, StaffProductRow, StaffSort, StatusFilter, StockFilter},
 };
 use serde::{Deserialize, Serialize};
@@ -193,7 +193,7 @@ fn table(query: &StaffProductQuery, page: Page<StaffProductRow>) -> AnyView {
             }
         })
         .collect_view();
-    let (current, last) = (page.page, u32::try_from(page.total_pages).unwrap_or(u32::MAX));
+    let (current, last) = (page.page, Pagination::last_linked_page(page.per_page, page.total_pages));
     let link = |to: u32| format!("/admin/products?{}", query.with_page(to).to_query_string());
     view! {
         <p class="mt-4 text-sm text-muted" role="status" data-testid="result-count">{count}</p>
