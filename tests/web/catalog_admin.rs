@@ -148,6 +148,24 @@ async fn products_get_a_default_variant_and_duplicates_are_409(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn prices_that_could_wrap_a_total_are_refused(pool: PgPool) {
+    import_fixture(&pool).await;
+    let app = crate::common::app(pool.clone()).await;
+    let token = staff_token(&app, &pool).await;
+    // Four units at 2^62 cents wrapped a cart's subtotal to 0.
+    let huge = json!({"price_cents": 4_611_686_018_427_387_904_i64});
+    let product = send_json(&app, "PATCH", "/api/v1/products/echo-set-4606", Some(&token), huge.clone()).await;
+    assert_eq!(product.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", product.body);
+    assert!(product.json()["errors"]["price_cents"][0].as_str().unwrap().contains("at most"));
+    let variant: i64 = sqlx::query_scalar("SELECT min(id) FROM variants").fetch_one(&pool).await.unwrap();
+    let patched = send_json(&app, "PATCH", &format!("/api/v1/variants/{variant}"), Some(&token), huge).await;
+    assert_eq!(patched.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", patched.body);
+    let highest = json!({"price_cents": 1_000_000_000});
+    let at_most = send_json(&app, "PATCH", "/api/v1/products/echo-set-4606", Some(&token), highest).await;
+    assert_eq!(at_most.status, StatusCode::OK, "the highest price itself is fine: {}", at_most.body);
+}
+
+#[sqlx::test]
 async fn a_price_change_shows_in_the_next_list_and_detail(pool: PgPool) {
     import_fixture(&pool).await;
     let app = crate::common::app(pool.clone()).await;

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use nexus_model::FieldErrors;
+use nexus_model::{Cents, FieldErrors};
 use sqlx::{PgConnection, PgPool};
 
 use crate::Settings;
@@ -211,33 +211,39 @@ impl CartService {
                 .await?
             }
         };
-        Ok(cart_from(rows, &self.settings.currency))
+        cart_from(rows, &self.settings.currency)
     }
 }
 
-fn cart_from(rows: Vec<LineRow>, currency: &str) -> Cart {
+/// The cart with its totals; a total that would not fit in 64-bit cents is
+/// refused rather than wrapped (prices and quantities have ceilings, so only
+/// a corrupted row could get here).
+fn cart_from(rows: Vec<LineRow>, currency: &str) -> Result<Cart, CartError> {
+    let too_large = || CartError::invalid("quantity", "would make the cart total more than the store can charge");
     let items: Vec<CartLine> = rows
         .into_iter()
-        .map(|row| CartLine {
-            id: row.id,
-            variant_id: row.variant_id,
-            product_slug: row.product_slug,
-            name: line_name(&row.product_name, &row.variant_name),
-            sku: row.sku,
-            unit_price_cents: row.unit_price_cents,
-            quantity: row.quantity,
-            line_total_cents: row.unit_price_cents * i64::from(row.quantity),
-            in_stock: row.stock,
-            price_changed: row.unit_price_cents != row.added_at_price_cents,
-            insufficient_stock: row.stock < row.quantity,
+        .map(|row| {
+            Ok(CartLine {
+                id: row.id,
+                variant_id: row.variant_id,
+                product_slug: row.product_slug,
+                name: line_name(&row.product_name, &row.variant_name),
+                sku: row.sku,
+                unit_price_cents: row.unit_price_cents,
+                quantity: row.quantity,
+                line_total_cents: Cents::line_total(row.unit_price_cents, row.quantity).ok_or_else(too_large)?,
+                in_stock: row.stock,
+                price_changed: row.unit_price_cents != row.added_at_price_cents,
+                insufficient_stock: row.stock < row.quantity,
+            })
         })
-        .collect();
-    Cart {
-        subtotal_cents: items.iter().map(|line| line.line_total_cents).sum(),
+        .collect::<Result<_, CartError>>()?;
+    Ok(Cart {
+        subtotal_cents: Cents::checked_sum(items.iter().map(|line| line.line_total_cents)).ok_or_else(too_large)?,
         item_count: items.iter().map(|line| i64::from(line.quantity)).sum(),
         currency: currency.to_owned(),
         items,
-    }
+    })
 }
 
 /// How a cart line and the order line copied from it name what was bought:

@@ -3,6 +3,11 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The highest unit price the store takes: 10,000,000.00 in the store
+/// currency. With at most 999 units a line, no cart or order total can come
+/// near where 64-bit cents wrap (the database checks the same ceiling).
+pub const MAX_PRICE_CENTS: i64 = 1_000_000_000;
+
 /// An amount in cents (minor units of the store currency).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -21,6 +26,8 @@ pub enum ParseCentsError {
     Negative(String),
     #[error("price `{0}` is too large")]
     TooLarge(String),
+    #[error("price `{0}` is more than the highest price, 10000000.00")]
+    AboveMaximum(String),
 }
 
 impl Cents {
@@ -50,6 +57,27 @@ impl Cents {
             _ => fraction.parse().map_err(|_| too_large())?,
         };
         units.checked_mul(100).and_then(|c| c.checked_add(minor)).map(Cents).ok_or_else(too_large)
+    }
+
+    /// A unit price as typed: [`Cents::parse_decimal`] up to
+    /// [`MAX_PRICE_CENTS`]. (Filter bounds are amounts, not prices, and may
+    /// go higher.)
+    pub fn parse_price(input: &str) -> Result<Self, ParseCentsError> {
+        let cents = Self::parse_decimal(input)?;
+        if cents.0 > MAX_PRICE_CENTS {
+            return Err(ParseCentsError::AboveMaximum(input.trim().to_owned()));
+        }
+        Ok(cents)
+    }
+
+    /// `quantity` units at `unit_cents` each; `None` if that overflows.
+    pub fn line_total(unit_cents: i64, quantity: i32) -> Option<i64> {
+        unit_cents.checked_mul(i64::from(quantity))
+    }
+
+    /// The sum of `amounts`; `None` if it overflows.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = i64>) -> Option<i64> {
+        amounts.into_iter().try_fold(0i64, i64::checked_add)
     }
 
     /// Formats for people: `$1,234.50` for USD, `1,234.50 CHF` for codes
@@ -118,6 +146,17 @@ mod tests {
         assert!(matches!(Cents::parse_decimal(".50"), Err(ParseCentsError::NotADecimal(_))));
         assert!(matches!(Cents::parse_decimal("1,00"), Err(ParseCentsError::NotADecimal(_))));
         assert!(matches!(Cents::parse_decimal("999999999999999999999.00"), Err(ParseCentsError::TooLarge(_))));
+        assert_eq!(Cents::parse_price("10000000.00"), Ok(Cents(MAX_PRICE_CENTS)));
+        assert!(matches!(Cents::parse_price("46116860184273879.04"), Err(ParseCentsError::AboveMaximum(_))));
+        assert!(matches!(Cents::parse_price("10000000.01"), Err(ParseCentsError::AboveMaximum(_))));
+    }
+
+    #[test]
+    fn sums_and_products_of_money_never_wrap() {
+        assert_eq!(Cents::line_total(1_000, 3), Some(3_000));
+        assert_eq!(Cents::line_total(1 << 62, 4), None);
+        assert_eq!(Cents::checked_sum([1, 2, 3]), Some(6));
+        assert_eq!(Cents::checked_sum([1 << 62, 1 << 62]), None);
     }
 
     #[test]

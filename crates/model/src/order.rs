@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::money::Cents;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
@@ -265,15 +267,20 @@ impl Pricing {
     }
 
     /// Tax on the goods (not on shipping), rounded half up to the cent.
-    pub fn tax_cents(&self, subtotal_cents: i64) -> i64 {
+    /// `None` if the tax does not fit in 64-bit cents.
+    pub fn tax_cents(&self, subtotal_cents: i64) -> Option<i64> {
         let exact = i128::from(subtotal_cents) * i128::from(self.tax_rate_basis_points);
-        ((exact + 5_000) / 10_000) as i64
+        i64::try_from((exact + 5_000) / 10_000).ok()
     }
 
-    pub fn totals(&self, subtotal_cents: i64, method: ShippingMethod) -> Totals {
+    /// `None` if any sum overflows 64-bit cents: such an order cannot be
+    /// placed (prices and quantities have ceilings, so only a corrupted
+    /// cart could get here).
+    pub fn totals(&self, subtotal_cents: i64, method: ShippingMethod) -> Option<Totals> {
         let shipping_cents = self.shipping_cents(subtotal_cents, method);
-        let tax_cents = self.tax_cents(subtotal_cents);
-        Totals { subtotal_cents, shipping_cents, tax_cents, total_cents: subtotal_cents + shipping_cents + tax_cents }
+        let tax_cents = self.tax_cents(subtotal_cents)?;
+        let total_cents = Cents::checked_sum([subtotal_cents, shipping_cents, tax_cents])?;
+        Some(Totals { subtotal_cents, shipping_cents, tax_cents, total_cents })
     }
 }
 
@@ -293,23 +300,34 @@ mod tests {
     #[test]
     fn tax_rounds_half_up_to_the_cent() {
         let pricing = Pricing { tax_rate_basis_points: 825, ..Pricing::default() };
-        assert_eq!(pricing.tax_cents(1000), 83, "82.5 rounds up");
-        assert_eq!(pricing.tax_cents(999), 82, "82.4175 rounds down");
-        assert_eq!(pricing.tax_cents(0), 0);
-        assert_eq!(pricing.tax_cents(1), 0);
-        assert_eq!(pricing.tax_cents(7), 1, "0.5775 rounds up");
+        assert_eq!(pricing.tax_cents(1000), Some(83), "82.5 rounds up");
+        assert_eq!(pricing.tax_cents(999), Some(82), "82.4175 rounds down");
+        assert_eq!(pricing.tax_cents(0), Some(0));
+        assert_eq!(pricing.tax_cents(1), Some(0));
+        assert_eq!(pricing.tax_cents(7), Some(1), "0.5775 rounds up");
         let untaxed = Pricing { tax_rate_basis_points: 0, ..Pricing::default() };
-        assert_eq!(untaxed.tax_cents(123_456), 0);
+        assert_eq!(untaxed.tax_cents(123_456), Some(0));
         // No overflow on absurd subtotals.
-        assert_eq!(Pricing { tax_rate_basis_points: 10_000, ..pricing }.tax_cents(i64::MAX / 2), i64::MAX / 2);
+        assert_eq!(Pricing { tax_rate_basis_points: 10_000, ..pricing }.tax_cents(i64::MAX / 2), Some(i64::MAX / 2));
     }
 
     #[test]
     fn totals_add_up() {
         let totals = Pricing::default().totals(4999, ShippingMethod::Standard);
-        assert_eq!(totals, Totals { subtotal_cents: 4999, shipping_cents: 499, tax_cents: 400, total_cents: 5898 });
-        let free = Pricing::default().totals(5000, ShippingMethod::Standard);
+        assert_eq!(
+            totals,
+            Some(Totals { subtotal_cents: 4999, shipping_cents: 499, tax_cents: 400, total_cents: 5898 })
+        );
+        let free = Pricing::default().totals(5000, ShippingMethod::Standard).unwrap();
         assert_eq!(free.total_cents, 5000 + 400);
+    }
+
+    #[test]
+    fn totals_that_would_wrap_are_none() {
+        let pricing = Pricing::default();
+        assert_eq!(pricing.totals(i64::MAX - 10, ShippingMethod::Express), None, "tax or shipping overflow");
+        let untaxed = Pricing { tax_rate_basis_points: 0, ..pricing };
+        assert_eq!(untaxed.totals(i64::MAX - 10, ShippingMethod::Express), None, "shipping overflows");
     }
 
     #[test]

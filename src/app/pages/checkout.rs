@@ -333,7 +333,9 @@ fn Summary(pricing: Pricing, subtotal: i64, method: RwSignal<ShippingMethod>, cu
     view! {
         <dl class="space-y-1 text-sm">
             {move || {
-                let totals = totals();
+                let Some(totals) = totals() else {
+                    return view! { <p role="alert">"This order is too large to be placed."</p> }.into_any();
+                };
                 let money = |cents: i64| Cents(cents).display(&currency);
                 let row = |label: &'static str, cents: i64, test_id: &'static str| {
                     view! {
@@ -348,6 +350,7 @@ fn Summary(pricing: Pricing, subtotal: i64, method: RwSignal<ShippingMethod>, cu
                         <dt>"Total"</dt><dd data-testid="summary-total" class="tabular-nums">{money(totals.total_cents)}</dd>
                     </div>
                 }
+                .into_any()
             }}
         </dl>
     }

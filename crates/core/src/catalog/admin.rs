@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use nexus_model::money::MAX_PRICE_CENTS;
 use sqlx::{PgConnection, PgPool};
 
 use super::{CatalogError, audit, queries, tree::CategoryTree};
@@ -176,6 +177,9 @@ fn check_sku(sku: &str) -> Result<String, CatalogError> {
 fn check_price(price: i64) -> Result<i64, CatalogError> {
     if price < 0 {
         return Err(invalid("price_cents", "must not be negative"));
+    }
+    if price > MAX_PRICE_CENTS {
+        return Err(invalid("price_cents", format!("must be at most {MAX_PRICE_CENTS} (10,000,000.00)")));
     }
     Ok(price)
 }

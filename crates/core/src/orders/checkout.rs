@@ -13,7 +13,7 @@
 
 use chrono::{Datelike, Utc};
 use nexus_model::{
-    FieldErrors,
+    Cents, FieldErrors,
     order::{Order, OrderStatus, ShippingAddress, ShippingMethod},
 };
 use serde::Serialize;
@@ -175,8 +175,11 @@ impl OrderService {
             return Err(OrderError::OutOfStock(shortages));
         }
 
-        let subtotal: i64 = lines.iter().map(|line| line.unit_price_cents * i64::from(line.quantity)).sum();
-        let totals = self.settings.pricing.totals(subtotal, checked.method);
+        let too_large = || OrderError::invalid("cart", "adds up to more than the store can charge in one order");
+        let line_totals: Option<Vec<i64>> =
+            lines.iter().map(|line| Cents::line_total(line.unit_price_cents, line.quantity)).collect();
+        let subtotal = line_totals.and_then(Cents::checked_sum).ok_or_else(too_large)?;
+        let totals = self.settings.pricing.totals(subtotal, checked.method).ok_or_else(too_large)?;
         let currency = &self.settings.currency;
         let number = next_order_number(&mut tx).await?;
         let order_id = sqlx::query_scalar!(

@@ -167,3 +167,51 @@ async fn a_role_the_store_does_not_know_is_an_error_not_a_customer(pool: PgPool)
     assert!(matches!(error, AccountError::Database(_)), "{error}");
     assert!(error.to_string().contains("root"), "{error}");
 }
+
+#[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
+async fn the_schema_refuses_money_that_could_wrap_or_does_not_add_up(pool: PgPool) {
+    support::import_fixture(&pool).await;
+    let huge_price =
+        sqlx::query("UPDATE variants SET price_cents = 4611686018427387904 WHERE id = (SELECT min(id) FROM variants)")
+            .execute(&pool)
+            .await
+            .unwrap_err();
+    let constraint = |error: &sqlx::Error| error.as_database_error().and_then(|e| e.constraint()).map(str::to_owned);
+    assert_eq!(constraint(&huge_price).as_deref(), Some("variants_price_cents_max"), "{huge_price}");
+
+    let user = support::core(&pool)
+        .await
+        .accounts
+        .create_user(NewUser { email: "ann@example.com", password: "long enough", name: "Ann", role: Role::Customer })
+        .await
+        .unwrap();
+    let place = |subtotal: i64, line: i64| {
+        let pool = pool.clone();
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            let order: i64 = sqlx::query_scalar(
+                "INSERT INTO orders (number, user_id, status, currency, subtotal_cents, shipping_cents, tax_cents,
+                                     total_cents, shipping_method, shipping_address)
+                 VALUES ('NX-T-' || $1, $2, 'pending', 'USD', $1, 0, 0, $1, 'standard', '{}') RETURNING id",
+            )
+            .bind(subtotal)
+            .bind(user)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO order_items (order_id, product_slug, sku, name, unit_price_cents, quantity, line_total_cents)
+                 VALUES ($1, 'p', 'S', 'P', $2, 1, $2)",
+            )
+            .bind(order)
+            .bind(line)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            tx.commit().await
+        }
+    };
+    let short = place(500, 499).await.unwrap_err();
+    assert_eq!(constraint(&short).as_deref(), Some("orders_subtotal_equals_lines"), "{short}");
+    place(500, 500).await.expect("an order whose lines add up commits");
+}

@@ -312,7 +312,7 @@ fn check_products(
     let mut prices = Vec::with_capacity(products.rows.len());
     for Numbered { line, row: product } in &products.rows {
         let line = *line;
-        let price = Cents::parse_decimal(&product.price);
+        let price = Cents::parse_price(&product.price);
         let problems = [
             seen_ids.repeat(product.id, line),
             seen_slugs.repeat(product.slug.as_str(), line),
@@ -354,7 +354,7 @@ fn check_variants(
         let line = *line;
         let price = match variant.price.trim() {
             "" => Ok(None),
-            text => Cents::parse_decimal(text).map(Some),
+            text => Cents::parse_price(text).map(Some),
         };
         let options_ok = matches!(serde_json::from_str(&variant.options), Ok(serde_json::Value::Object(_)));
         let problems = [
