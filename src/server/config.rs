@@ -6,6 +6,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use nexus_core::{Secret, Settings, model::order::Pricing, rate_limit::RateLimits};
 
+use super::client_ip::{ForwardedHeader, TrustedProxies};
+
 /// Typed configuration for every subcommand.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -31,6 +33,9 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Shipping prices and tax rate (`NEXUS_SHIPPING_*`, `NEXUS_TAX_RATE_BASIS_POINTS`).
     pub pricing: Pricing,
+    /// Reverse proxies whose forwarding header names the client
+    /// (`NEXUS_TRUSTED_PROXIES`, `NEXUS_CLIENT_IP_HEADER`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,6 +228,27 @@ impl Config {
             )? as i64,
         };
 
+        let blocks =
+            TrustedProxies::parse_blocks(&get("NEXUS_TRUSTED_PROXIES").unwrap_or_default()).map_err(|problem| {
+                ConfigError::new(
+                    "NEXUS_TRUSTED_PROXIES",
+                    format!("is not a list of address blocks: {problem}"),
+                    "set it to your proxies' addresses or CIDR blocks, comma-separated, such as 10.0.0.0/8,fd00::/8",
+                )
+            })?;
+        let forwarded_header = match get("NEXUS_CLIENT_IP_HEADER").as_deref() {
+            None | Some("x-forwarded-for") => ForwardedHeader::XForwardedFor,
+            Some("forwarded") => ForwardedHeader::Forwarded,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "NEXUS_CLIENT_IP_HEADER",
+                    format!("is `{other}`"),
+                    "set it to `x-forwarded-for` (the default) or `forwarded`, whichever your proxy appends to",
+                ));
+            }
+        };
+        let trusted_proxies = TrustedProxies::new(blocks, forwarded_header);
+
         Ok(Self {
             database_url,
             redis_url,
@@ -239,6 +265,7 @@ impl Config {
             public_url,
             rate_limits,
             pricing,
+            trusted_proxies,
         })
     }
 }
@@ -315,6 +342,8 @@ mod tests {
             (vec![DB, ("NEXUS_DB_MAX_CONNECTIONS", "0")], "NEXUS_DB_MAX_CONNECTIONS"),
             (vec![DB, ("NEXUS_REQUEST_TIMEOUT_SECS", "soon")], "NEXUS_REQUEST_TIMEOUT_SECS"),
             (vec![DB, ("NEXUS_PUBLIC_URL", "shop.example.com")], "NEXUS_PUBLIC_URL"),
+            (vec![DB, ("NEXUS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local")], "NEXUS_TRUSTED_PROXIES"),
+            (vec![DB, ("NEXUS_CLIENT_IP_HEADER", "x-real-ip")], "NEXUS_CLIENT_IP_HEADER"),
         ] {
             let error = config(&vars).unwrap_err();
             assert_eq!(error.variable, variable, "{error}");

@@ -6,6 +6,7 @@
 pub mod admin_files;
 pub mod api;
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod context;
 pub mod crawlers;

@@ -69,8 +69,8 @@ impl Visitor {
     }
 
     /// The client's address, for rate limits and the audit trail: the TCP
-    /// peer. (Behind a proxy every request would share the proxy's address;
-    /// reading `X-Forwarded-For` safely needs the proxy's address configured.)
+    /// peer, or behind a trusted proxy the address it forwarded (see
+    /// `client_ip`).
     pub fn ip(&self) -> Option<&str> {
         self.ip.as_deref()
     }
@@ -184,7 +184,10 @@ impl FromRequestParts<AppState> for Visitor {
         } else {
             from_session(session.as_ref(), &state.core).await?
         };
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| state.config.trusted_proxies.client_ip(info.0.ip(), &parts.headers).to_string());
         let visitor = Visitor { user, session, ip, return_to: return_to(parts) };
         parts.extensions.insert(visitor.clone());
         Ok(visitor)

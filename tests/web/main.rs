@@ -15,6 +15,7 @@ mod cart_pages;
 mod catalog_admin;
 mod catalog_api;
 mod catalog_pages;
+mod client_ip;
 mod edge;
 mod http;
 mod inventory_api;

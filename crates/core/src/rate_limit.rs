@@ -6,6 +6,7 @@
 
 use std::{
     collections::HashMap,
+    net::{IpAddr, Ipv6Addr},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -57,6 +58,21 @@ impl RetryAfter {
     /// Whole seconds for the `Retry-After` header, never zero.
     pub fn seconds(self) -> u64 {
         self.0.as_millis().div_ceil(1000).max(1) as u64
+    }
+}
+
+/// Whom a per-client limit counts an address under. One IPv6 subscriber
+/// usually holds a whole /64 and can pick any address in it, so IPv6
+/// clients are counted per /64; IPv4 clients (also when written as
+/// IPv4-mapped IPv6) per address.
+pub fn client_group(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            format!("{}/64", Ipv6Addr::from(u128::from(v6) & !(u128::MAX >> 64)))
+        }
+        Ok(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or_else(|| ip.to_owned(), |v4| v4.to_string()),
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.to_owned(),
     }
 }
 
@@ -112,6 +128,15 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64() {
+        assert_eq!(client_group("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_group("2001:db8:1:2:ffff::9"), client_group("2001:db8:1:2::1"));
+        assert_ne!(client_group("2001:db8:1:3::1"), client_group("2001:db8:1:2::1"));
+        assert_eq!(client_group("203.0.113.5"), "203.0.113.5");
+        assert_eq!(client_group("::ffff:203.0.113.5"), "203.0.113.5");
+    }
 
     #[tokio::test]
     async fn without_redis_each_instance_still_limits_and_windows_end() {

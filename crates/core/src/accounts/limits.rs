@@ -4,7 +4,7 @@
 
 use crate::{
     cache::Cache,
-    rate_limit::{Limit, RateLimiter, RateLimits},
+    rate_limit::{Limit, RateLimiter, RateLimits, client_group},
 };
 
 use super::AccountError;
@@ -18,8 +18,9 @@ pub(super) struct Limits {
 /// The counter of failed sign-ins at one account, cleared by a success.
 pub(super) struct AccountKey(String);
 
-fn ip_key(ip: Option<&str>) -> &str {
-    ip.unwrap_or("unknown")
+/// The client part of a per-IP key: an IPv6 client's whole /64.
+fn ip_key(ip: Option<&str>) -> String {
+    ip.map_or_else(|| "unknown".to_owned(), client_group)
 }
 
 impl Limits {
