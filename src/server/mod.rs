@@ -12,6 +12,7 @@ pub mod context;
 pub mod crawlers;
 pub mod csrf;
 pub mod error;
+pub mod form_errors;
 pub mod forms;
 pub mod metrics;
 pub mod page_cache;

@@ -30,8 +30,8 @@ use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    admin_files, api, auth, config::Environment, crawlers, csrf, error::Problem, metrics, page_cache, security,
-    state::AppState,
+    admin_files, api, auth, config::Environment, crawlers, csrf, error::Problem, form_errors, metrics, page_cache,
+    security, state::AppState,
 };
 use crate::app::{App, shell};
 
@@ -76,6 +76,7 @@ pub fn build(state: AppState) -> Router {
     // are set above, per route group), the metrics see every outcome including timeouts, and the request id and
     // span wrap everything so every log line of a request carries its id.
     router
+        .layer(middleware::from_fn(form_errors::vouch_for_form_errors))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(trusted_origin, csrf::reject_cross_site))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))

@@ -51,7 +51,9 @@ async fn a_failed_form_keeps_what_was_typed_and_says_what_is_wrong(pool: PgPool)
     assert!(back.starts_with(&format!("{ORIGIN}/register?")), "back to the form: {back}");
     assert!(!back.contains("short"), "the password never travels back");
 
-    let page = get_page(&app, back.trim_start_matches(ORIGIN), None).await;
+    // The error is shown in the session that posted the form (the post started it).
+    let poster = session_cookie(&response);
+    let page = get_page(&app, back.trim_start_matches(ORIGIN), Some(&poster)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Password must be at least 8 characters."), "{}", page.body);
     assert!(page.body.contains(r#"value="Ann Again""#), "the name is kept");
@@ -59,9 +61,32 @@ async fn a_failed_form_keeps_what_was_typed_and_says_what_is_wrong(pool: PgPool)
 
     let wrong =
         post_form(&app, SignIn::PATH, "/login", &[("email", "ann@example.com"), ("password", "nope nope")], None).await;
-    let page = get_page(&app, wrong.header("location").trim_start_matches(ORIGIN), None).await;
+    let page = get_page(&app, wrong.header("location").trim_start_matches(ORIGIN), Some(&session_cookie(&wrong))).await;
     assert!(page.body.contains("Wrong e-mail or password."), "{}", page.body);
     assert!(page.body.contains(r#"value="ann@example.com""#));
+}
+
+#[sqlx::test]
+async fn a_form_error_in_a_link_is_shown_only_to_the_session_it_was_sent_to(pool: PgPool) {
+    use base64::Engine;
+
+    let app = crate::common::app(pool).await;
+    let planted = r#"{"message":"Your account is suspended. Call +1 555 0100.","fields":{},"values":{}}"#;
+    let planted = base64::engine::general_purpose::URL_SAFE.encode(planted);
+    let link = format!("/login?next=/account&__path={}&__err={planted}", SignIn::PATH);
+    let page = get_page(&app, &link, None).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.header("location"), "/login?next=%2Faccount");
+    assert!(!page.body.contains("suspended"));
+
+    // A real error, replayed by a browser other than the one that posted.
+    let wrong =
+        post_form(&app, SignIn::PATH, "/login", &[("email", "ann@example.com"), ("password", "nope nope")], None).await;
+    let back = wrong.header("location").trim_start_matches(ORIGIN).to_owned();
+    assert_eq!(get_page(&app, &back, None).await.status, StatusCode::SEE_OTHER, "another browser");
+    let poster = session_cookie(&wrong);
+    assert!(get_page(&app, &back, Some(&poster)).await.body.contains("Wrong e-mail or password."));
+    assert_eq!(get_page(&app, &back, Some(&poster)).await.status, StatusCode::SEE_OTHER, "shown once");
 }
 
 #[sqlx::test]
