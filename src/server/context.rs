@@ -29,6 +29,11 @@ pub async fn visitor() -> Result<Visitor, AppError> {
     Visitor::from_request_parts(&mut parts, &state()).await
 }
 
+/// The headers of the request this server function serves.
+pub fn request_headers() -> Option<axum::http::HeaderMap> {
+    use_context::<Parts>().map(|parts| parts.headers)
+}
+
 /// For a form's server function: the visitor and their signed-in user, or
 /// — when nobody is signed in — a redirect to sign in and back to the form.
 pub async fn signed_in() -> Result<(Visitor, AuthUser), FormError> {

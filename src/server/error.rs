@@ -27,6 +27,9 @@ pub enum AppError {
     Denied(String),
     #[error("too many requests")]
     TooManyRequests(RetryAfter),
+    /// A 503 with `Retry-After`: capacity, not the client, is the limit.
+    #[error("busy")]
+    Busy(RetryAfter),
     #[error("not found")]
     NotFound,
     #[error("validation failed")]
@@ -73,7 +76,7 @@ impl AppError {
             Self::PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -137,6 +140,13 @@ impl IntoResponse for AppError {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
                 return response;
             }
+            Self::Busy(retry_after) => {
+                let seconds = retry_after.seconds();
+                let detail = format!("The store is busy checking passwords. Try again in {seconds} seconds.");
+                let mut response = Problem::new(status, detail).into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                return response;
+            }
             Self::Unauthorized(detail) => {
                 let mut response = Problem::new(status, detail).into_response();
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -174,6 +184,7 @@ impl From<AccountError> for AppError {
             AccountError::NotFound => AppError::NotFound,
             AccountError::NotAllowed(message) => AppError::Conflict(message),
             AccountError::RateLimited(retry_after) => AppError::TooManyRequests(retry_after),
+            AccountError::Busy(retry_after) => AppError::Busy(retry_after),
             error @ (AccountError::Hashing(_) | AccountError::Signing(_) | AccountError::Database(_)) => {
                 AppError::internal(error)
             }
@@ -254,4 +265,19 @@ impl From<nexus_core::DatabaseError> for AppError {
 
 fn slug(title: &str) -> String {
     title.to_ascii_lowercase().replace(' ', "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_full_hash_queue_is_a_503_to_retry_soon() {
+        let response = AppError::from(AccountError::Busy(RetryAfter(Duration::from_millis(1500)))).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+    }
 }

@@ -35,6 +35,9 @@ pub fn form_error(error: impl Into<AppError>, labels: &[(&str, &str)]) -> FormEr
         AppError::TooManyRequests(retry_after) => {
             FormError::message(format!("Too many attempts. Try again in {} seconds.", retry_after.seconds()))
         }
+        AppError::Busy(retry_after) => {
+            FormError::message(format!("The store is busy right now. Try again in {} seconds.", retry_after.seconds()))
+        }
         AppError::NotFound => FormError::message("That no longer exists. Reload the page and try again."),
         AppError::Forbidden => FormError::message("You are not allowed to do this."),
         other => {

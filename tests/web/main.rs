@@ -21,3 +21,4 @@ mod http;
 mod inventory_api;
 mod order_pages;
 mod orders_api;
+mod password_attempts;

@@ -10,7 +10,7 @@ use crate::Core;
 
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
-/// Deletes expired web sessions and idempotency keys, so their tables hold
+/// Deletes expired web sessions, idempotency keys and known devices, so their tables hold
 /// only live rows. Failures are logged and tried again next time.
 pub async fn sweep(core: &Core) {
     match core.sessions.delete_expired().await {
@@ -20,6 +20,10 @@ pub async fn sweep(core: &Core) {
     match crate::orders::delete_expired_keys(core.pool()).await {
         Ok(deleted) => tracing::debug!(deleted, "expired idempotency keys deleted"),
         Err(error) => tracing::warn!(%error, "deleting expired idempotency keys failed"),
+    }
+    match crate::accounts::devices::delete_expired(core.pool()).await {
+        Ok(deleted) => tracing::debug!(deleted, "expired known devices deleted"),
+        Err(error) => tracing::warn!(%error, "deleting expired known devices failed"),
     }
 }
 

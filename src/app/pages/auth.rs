@@ -23,18 +23,28 @@ const REGISTER_LABELS: &[(&str, &str)] = &[("name", "Name"), ("email", "Email"),
 
 #[server]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), FormError> {
+    use nexus_core::accounts::Device;
+
     use crate::server::{
+        auth::device,
         context,
         forms::{form_error, safe_next},
     };
-    let core = context::core();
+    let state = context::state();
     let visitor = context::visitor().await.map_err(|error| form_error(error, &[]))?;
-    let user = core
+    let known_device = context::request_headers().and_then(|headers| device::token(&headers));
+    let signed_in = state
+        .core
         .accounts
-        .sign_in(&email, &password, visitor.ip())
+        .sign_in(&email, &password, visitor.ip(), Device::Browser(known_device.as_deref()))
         .await
         .map_err(|error| form_error(error, SIGN_IN_LABELS).keeping([("email", email.as_str())]))?;
-    visitor.start_session(&core, &user).await.map_err(|error| form_error(error, &[]))?;
+    visitor.start_session(&state.core, &signed_in.user).await.map_err(|error| form_error(error, &[]))?;
+    if let Some(cookie) =
+        signed_in.new_device_token.and_then(|token| device::set_cookie(&token, state.config.secure_cookies()))
+    {
+        expect_context::<leptos_axum::ResponseOptions>().append_header(axum::http::header::SET_COOKIE, cookie);
+    }
     leptos_axum::redirect(&safe_next(next.as_deref(), "/account"));
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Auth and account: registration, tokens, the caller's profile.
 
 use axum::{Json, extract::State, http::StatusCode};
-use nexus_core::accounts::{IssuedTokens, NewUser, Role, User};
+use nexus_core::accounts::{Device, IssuedTokens, NewUser, Role, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -106,8 +106,9 @@ pub async fn login(
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
     let accounts = &state.core.accounts;
-    let user = accounts.sign_in(&request.email, &request.password, visitor.ip()).await?;
-    Ok(Json(accounts.issue_tokens(&user).await?.into()))
+    // API clients keep refresh tokens, not device cookies.
+    let signed_in = accounts.sign_in(&request.email, &request.password, visitor.ip(), Device::NotKept).await?;
+    Ok(Json(accounts.issue_tokens(&signed_in.user).await?.into()))
 }
 
 /// Spends a refresh token for a new pair. A spent token presented again

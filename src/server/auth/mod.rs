@@ -2,4 +2,5 @@
 //! core's session records, and signing a session in and out. Who a request
 //! comes from is decided in `server::visitor`.
 
+pub mod device;
 pub mod session;

@@ -1,13 +1,20 @@
-//! How often anyone may try to sign in, register or refresh a token: fixed
+//! How often anyone may try a password, register or refresh a token: fixed
 //! windows counted per client IP and per account (see `crate::rate_limit`).
 //! One place for every caller — pages, the JSON API and whatever comes next.
+//!
+//! Password attempts (sign-in, and the current password of a password
+//! change) share one count per account, keyed on the e-mail exactly as the
+//! database lower-cases it, so no spelling of an address gets a fresh count.
+//! Past the account's limit, only a device the account signed in from
+//! before may go on trying, under a count of its own: someone else's wrong
+//! guesses slow the attacker, not the owner.
 
 use crate::{
     cache::Cache,
     rate_limit::{Limit, RateLimiter, RateLimits, client_group},
 };
 
-use super::AccountError;
+use super::{AccountError, devices::KnownDevice};
 
 #[derive(Clone)]
 pub(super) struct Limits {
@@ -15,7 +22,7 @@ pub(super) struct Limits {
     limits: RateLimits,
 }
 
-/// The counter of failed sign-ins at one account, cleared by a success.
+/// The counter of password attempts at one account, cleared by a success.
 pub(super) struct AccountKey(String);
 
 /// The client part of a per-IP key: an IPv6 client's whole /64.
@@ -35,12 +42,27 @@ impl Limits {
         self.limiter.hit(key, limit).await.map_err(AccountError::RateLimited)
     }
 
-    /// Counts a sign-in attempt from `ip` at `email`.
-    pub(super) async fn sign_in(&self, ip: Option<&str>, email: &str) -> Result<AccountKey, AccountError> {
-        let account = AccountKey(format!("sign_in:account:{}", email.trim().to_lowercase()));
+    /// Counts an attempt from `ip` to prove the password of `account` (the
+    /// e-mail as `lower()` in the database reads it). `device` is the
+    /// browser's known device, if it presented one.
+    pub(super) async fn password_attempt(
+        &self,
+        ip: Option<&str>,
+        account: &str,
+        device: Option<&KnownDevice>,
+    ) -> Result<AccountKey, AccountError> {
         self.hit(&format!("sign_in:ip:{}", ip_key(ip)), self.limits.sign_in_per_ip).await?;
-        self.hit(&account.0, self.limits.sign_in_per_account).await?;
-        Ok(account)
+        let key = AccountKey(format!("sign_in:account:{account}"));
+        match self.hit(&key.0, self.limits.sign_in_per_account).await {
+            Ok(()) => Ok(key),
+            Err(refused) => match device.filter(|device| device.account == account) {
+                Some(device) => {
+                    self.hit(&format!("sign_in:device:{}", device.id), self.limits.sign_in_per_account).await?;
+                    Ok(key)
+                }
+                None => Err(refused),
+            },
+        }
     }
 
     pub(super) async fn forget(&self, account: &AccountKey) {

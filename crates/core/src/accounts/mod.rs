@@ -11,6 +11,7 @@ pub mod access_tokens;
 pub mod addresses;
 pub mod admin;
 pub mod audit;
+pub mod devices;
 mod limits;
 pub mod password;
 mod passwords;
@@ -135,6 +136,9 @@ pub enum AccountError {
     /// Too many attempts from this client or at this account.
     #[error("too many attempts")]
     RateLimited(RetryAfter),
+    /// The password-hashing queue is full: try again shortly.
+    #[error("too busy to check a password now")]
+    Busy(RetryAfter),
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error("signing an access token failed: {0}")]
@@ -165,6 +169,25 @@ pub struct NewUser<'a> {
     pub password: &'a str,
     pub name: &'a str,
     pub role: Role,
+}
+
+/// What the signing-in client can do with device tokens (see [`devices`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Device<'a> {
+    /// A browser: it shows the token it was given before, if any, and keeps
+    /// a new one.
+    Browser(Option<&'a str>),
+    /// A client that keeps no device token (API clients keep refresh tokens).
+    NotKept,
+}
+
+/// A successful sign-in.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: User,
+    /// A token for the browser to keep (a cookie) when it was not yet a
+    /// known device of this account; see [`devices`].
+    pub new_device_token: Option<String>,
 }
 
 /// What an API client gets on sign-in and refresh.
@@ -209,19 +232,38 @@ impl AccountService {
     /// limits, recording the outcome in the audit trail. An unknown e-mail
     /// costs the same argon2 work as a wrong password and gets the same
     /// error, so neither the answer nor its timing tells whether an account
-    /// exists. A success clears the account's count.
-    pub async fn sign_in(&self, email: &str, password: &str, ip: Option<&str>) -> Result<User, AccountError> {
+    /// exists. A success clears the account's count. Past the account's
+    /// limit, only a browser that signed in to it before, showing its
+    /// device token, may go on (see [`devices`]).
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        ip: Option<&str>,
+        device: Device<'_>,
+    ) -> Result<SignedIn, AccountError> {
         // No account has a longer e-mail; refused before it can become a
         // limiter key in Redis or a row in the audit trail.
         if email.trim().len() > MAX_EMAIL_BYTES {
             return Err(AccountError::invalid("email", format!("must be at most {MAX_EMAIL_BYTES} characters")));
         }
-        let account = self.limits.sign_in(ip, email).await?;
+        let account = users::account_name(&self.pool, email).await?;
+        let known = match device {
+            Device::Browser(Some(token)) => {
+                devices::find(&self.pool, token).await?.filter(|known| known.account == account)
+            }
+            _ => None,
+        };
+        let counter = self.limits.password_attempt(ip, &account, known.as_ref()).await?;
         match users::authenticate(&self.pool, email, password).await {
             Ok(user) => {
                 audit::record(&self.pool, audit::Event::SignedIn { user_id: user.id }, ip).await?;
-                self.limits.forget(&account).await;
-                Ok(user)
+                self.limits.forget(&counter).await;
+                let new_device_token = match (device, known) {
+                    (Device::Browser(_), None) => Some(devices::remember(&self.pool, user.id).await?),
+                    _ => None,
+                };
+                Ok(SignedIn { user, new_device_token })
             }
             Err(AccountError::InvalidCredentials) => {
                 audit::record(&self.pool, audit::Event::SignInFailed { email: email.trim() }, ip).await?;
@@ -305,7 +347,9 @@ impl AccountService {
     }
 
     /// Replaces the password once the current one is proven; see
-    /// [`password::change_password`] for what else ends.
+    /// [`password::change_password`] for what else ends. Trying the current
+    /// password counts against the same limits as signing in, so a stolen
+    /// session cannot guess it any faster than a sign-in form could.
     pub async fn change_password(
         &self,
         user_id: i64,
@@ -314,7 +358,11 @@ impl AccountService {
         keep: password::Keep<'_>,
         ip: Option<&str>,
     ) -> Result<DateTime<Utc>, AccountError> {
-        password::change_password(&self.pool, user_id, current, new, keep, ip).await
+        let account = users::account_name_of(&self.pool, user_id).await?;
+        let counter = self.limits.password_attempt(ip, &account, None).await?;
+        let changed = password::change_password(&self.pool, user_id, current, new, keep, ip).await?;
+        self.limits.forget(&counter).await;
+        Ok(changed)
     }
 
     pub async fn addresses(&self, user_id: i64) -> Result<Vec<Address>, AccountError> {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::{AccountError, audit, passwords, refresh_tokens};
+use super::{AccountError, audit, devices, passwords, refresh_tokens};
 
 /// What the caller keeps after a password change: the refresh-token family
 /// of the API client that asked (so it can refresh once more), or nothing.
@@ -43,6 +43,7 @@ pub async fn change_password(
     .fetch_one(&mut *tx)
     .await?;
     refresh_tokens::revoke_all_in(&mut tx, user_id, keep.refresh_family).await?;
+    devices::forget_all(&mut *tx, user_id).await?;
     audit::record(&mut *tx, audit::Event::PasswordChanged { user_id }, ip).await?;
     tx.commit().await?;
     Ok(valid_after)

@@ -49,6 +49,21 @@ pub(super) async fn find_active(db: impl PgExecutor<'_>, id: i64) -> Result<Opti
     row.map(User::try_from).transpose()
 }
 
+/// The e-mail as the database compares it (`lower()` under the database's
+/// own rules, which Rust's lower-casing does not match for every letter):
+/// the limiter's name for the account it would sign in to.
+pub(super) async fn account_name(pool: &PgPool, email: &str) -> Result<String, AccountError> {
+    Ok(sqlx::query_scalar!(r#"SELECT lower($1) AS "name!""#, email.trim()).fetch_one(pool).await?)
+}
+
+/// [`account_name`] of an existing user.
+pub(super) async fn account_name_of(pool: &PgPool, user_id: i64) -> Result<String, AccountError> {
+    sqlx::query_scalar!(r#"SELECT lower(email) AS "name!" FROM users WHERE id = $1 AND is_active"#, user_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AccountError::NotFound)
+}
+
 /// The active user with this e-mail and password. An unknown e-mail is
 /// checked against a dummy hash, so it costs the same as a wrong password.
 pub(super) async fn authenticate(pool: &PgPool, email: &str, password: &str) -> Result<User, AccountError> {
