@@ -131,7 +131,10 @@ ensure_redis() {
   export REDIS_URL="redis://127.0.0.1:6379"
   redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1 && return
   say "starting Redis"
-  quietly redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  # Capped, evicting only keys with a TTL (cache entries, limiter windows),
+  # never the cache's version counters: see "Security" in the README.
+  quietly redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+    --maxmemory 256mb --maxmemory-policy volatile-lru
   for _ in $(seq 50); do
     redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1 && return
     sleep 0.1

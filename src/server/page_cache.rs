@@ -9,11 +9,11 @@
 //! script. It is stored as a placeholder and every response gets a fresh
 //! nonce, so a nonce is never served twice.
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use axum::{
     body::{Body, to_bytes},
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use nexus_core::{
     catalog::{CACHE_NAMESPACE, product_namespace},
+    model::{ListingParams, listing_params},
     random::random_hex,
+    rate_limit::client_group,
 };
 
 use super::{auth::session::COOKIE_NAME, security::page_csp, state::AppState};
@@ -62,8 +64,11 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
     }
     // The version is read before rendering, so a page rendered while a
     // write bumps it lands under the retired key and is never served.
-    let path_and_query = request.uri().path_and_query().map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-    let page_key = format!("page:{path_and_query}");
+    let Some(page) = page_key(request.uri().path(), request.uri().query()) else {
+        return next.run(request).await;
+    };
+    let page_key = format!("page:{page}");
+    let client = client_group(&client_ip(&state, &request));
     // A product page shows its stock, so its product's namespace retires it too.
     let product = request.uri().path().strip_prefix("/p/").map(product_namespace);
     let namespaces: Vec<&str> = [Some(CACHE_NAMESPACE), product.as_deref()].into_iter().flatten().collect();
@@ -87,21 +92,70 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
     let bytes = match to_bytes(body, usize::MAX).await {
         Ok(bytes) => bytes,
         Err(error) => {
-            tracing::error!(%error, path = %path_and_query, "rendering a page failed mid-stream");
+            tracing::error!(%error, path = %page, "rendering a page failed mid-stream");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
     if bytes.len() > MAX_CACHED_BYTES {
-        tracing::warn!(path = %path_and_query, bytes = bytes.len(), "page too large for the page cache");
+        tracing::warn!(path = %page, bytes = bytes.len(), "page too large for the page cache");
     } else if let Ok(html) = std::str::from_utf8(&bytes)
         // A page that already shows the placeholder (typed into a search,
         // say) would get the live nonce in its text when served.
         && !html.contains(NONCE_PLACEHOLDER)
+        && may_store(&state, &client).await
     {
         let page = CachedPage { html: html.replace(&nonce, NONCE_PLACEHOLDER) };
         cache.set_json(&stamp.key(&page_key), &page, PAGE_TTL).await;
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The cache key of a catalog page: its path and only the query parameters
+/// that page reads, read as the page reads them, in a fixed order — so `/?utm=<random>`
+/// is the one entry of `/`, not a new one per request. `None` (not cached)
+/// when the query names one of them twice: which value the page would read
+/// is not this module's to guess.
+fn page_key(path: &str, query: Option<&str>) -> Option<String> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let read: &[&str] = match path {
+        "/" => &[],
+        _ if path.starts_with("/p/") => &["variant"],
+        _ => &listing_params::KEYS,
+    };
+    if read.iter().any(|name| pairs.iter().filter(|(key, _)| key == name).count() > 1) {
+        return None;
+    }
+    let used = pairs.iter().filter(|(key, _)| read.contains(&key.as_str())).map(|(k, v)| (k.as_str(), v.as_str()));
+    if read == listing_params::KEYS {
+        return Some(ListingParams::from_pairs(used).href(path));
+    }
+    // Kept as sent: the product page matches `variant` to a SKU exactly, and
+    // an empty one, like a missing one, matches none.
+    let kept: Vec<(&str, &str)> = used.filter(|(_, value)| !value.is_empty()).collect();
+    let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish();
+    Some(if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") })
+}
+
+/// The client a request comes from, as the rate limits see it.
+fn client_ip(state: &AppState, request: &Request) -> String {
+    request.extensions().get::<ConnectInfo<SocketAddr>>().map_or_else(
+        || "unknown".to_owned(),
+        |info| state.config.trusted_proxies.client_ip(info.0.ip(), request.headers()).to_string(),
+    )
+}
+
+/// Whether `client` may add one more page to the cache: a client that
+/// walks through endless distinct pages (every search word, every filter)
+/// fills Redis only up to its limit, then is served uncached.
+async fn may_store(state: &AppState, client: &str) -> bool {
+    let limits = state.config.rate_limits;
+    if !limits.enabled {
+        return true;
+    }
+    let allowed = state.page_cache_stores.hit(&format!("page_cache:{client}"), limits.page_cache_stores_per_ip).await;
+    allowed.is_ok()
 }
 
 /// The nonce of the page's CSP header, which `app::shell` sets on HTML pages.
@@ -123,4 +177,24 @@ fn serve(template: &str) -> Response {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_keep_only_what_the_page_reads_in_one_order() {
+        assert_eq!(page_key("/", Some("utm_source=mail&x=1")).as_deref(), Some("/"));
+        assert_eq!(page_key("/", None).as_deref(), Some("/"));
+        assert_eq!(page_key("/p/mug", Some("variant=MUG-B&utm=9")).as_deref(), Some("/p/mug?variant=MUG-B"));
+        assert_eq!(page_key("/p/mug", Some("variant=")).as_deref(), Some("/p/mug"));
+        assert_eq!(
+            page_key("/search", Some("page=2&fbclid=x&q=desk%20lamp&sort=price")).as_deref(),
+            page_key("/search", Some("q=desk+lamp&sort=price&page=2")).as_deref(),
+        );
+        assert_eq!(page_key("/c/audio", Some("in_stock=&ref=a")).as_deref(), Some("/c/audio"));
+        assert_eq!(page_key("/search", Some("q=a&q=b")), None, "a repeated parameter is not guessed at");
+        assert_eq!(page_key("/p/mug", Some("variant=A&variant=B")), None);
+    }
 }

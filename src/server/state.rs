@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use metrics_exporter_prometheus::PrometheusHandle;
-use nexus_core::Core;
+use nexus_core::{Core, rate_limit::RateLimiter};
 
 use super::config::{Config, Environment};
 
@@ -17,12 +17,15 @@ pub struct AppState {
     pub core: Core,
     pub leptos_options: LeptosOptions,
     pub metrics: PrometheusHandle,
+    /// Counts the page-cache entries each client causes.
+    pub page_cache_stores: RateLimiter,
 }
 
 impl AppState {
     pub fn new(config: Config, core: Core) -> Self {
         Self {
             leptos_options: leptos_options(&config),
+            page_cache_stores: RateLimiter::new(core.cache().clone()),
             config: Arc::new(config),
             core,
             metrics: super::metrics::handle(),

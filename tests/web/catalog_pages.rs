@@ -240,3 +240,26 @@ async fn the_nonce_placeholder_typed_into_a_page_stays_as_typed(pool: PgPool) {
         assert!(response.body.contains("__nexus_nonce__"), "the search text is shown as typed");
     }
 }
+
+#[sqlx::test]
+async fn made_up_parameters_share_one_cached_page_and_a_client_fills_only_its_share(pool: PgPool) {
+    import_fixture(&pool).await;
+    let app = crate::common::app_with(pool.clone(), |config| {
+        config.rate_limits.page_cache_stores_per_ip =
+            nexus_core::rate_limit::Limit::per(3, std::time::Duration::from_secs(60));
+    })
+    .await;
+    for n in 0..60 {
+        assert_eq!(get(&app, &format!("/?utm_campaign={n}")).await.status, StatusCode::OK);
+    }
+    assert_eq!(crate::common::count_cache_keys(&pool, "*page:*").await, 1, "60 campaign links, one entry");
+
+    // Distinct pages: two more entries, then this client's pages are
+    // served without being kept.
+    for sku in ["A", "B", "C", "D", "E"] {
+        let page = get(&app, &format!("/p/echo-set-4606?variant={sku}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Echo Set 4606"), "still served");
+    }
+    assert_eq!(crate::common::count_cache_keys(&pool, "*page:*").await, 3);
+}

@@ -1,6 +1,6 @@
-//! Rate limits on sign-in, registration and token refresh: fixed windows
-//! counted in Redis, so every app instance shares one count per client IP
-//! and per account. When Redis is down each instance keeps counting on its
+//! Rate limits on sign-in, registration, token refresh and page-cache
+//! growth: fixed windows counted in Redis, so every app instance shares one
+//! count per client IP and per account. When Redis is down each instance keeps counting on its
 //! own, so an attacker gains at most a factor of the instance count rather
 //! than unlimited attempts.
 
@@ -35,6 +35,9 @@ pub struct RateLimits {
     pub sign_in_per_account: Limit,
     pub register_per_ip: Limit,
     pub refresh_per_ip: Limit,
+    /// New whole-page cache entries one client may cause; past it, its
+    /// pages are still served, just not kept.
+    pub page_cache_stores_per_ip: Limit,
 }
 
 impl Default for RateLimits {
@@ -46,6 +49,7 @@ impl Default for RateLimits {
             sign_in_per_account: Limit::per(10, 15 * MINUTE),
             register_per_ip: Limit::per(10, 60 * MINUTE),
             refresh_per_ip: Limit::per(60, MINUTE),
+            page_cache_stores_per_ip: Limit::per(120, MINUTE),
         }
     }
 }

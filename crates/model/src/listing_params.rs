@@ -10,6 +10,9 @@ use crate::{Cents, FieldErrors, RawProductQuery};
 /// Products per page on the storefront: four full rows of the desktop grid.
 pub const PAGE_SIZE: u32 = 24;
 
+/// The query parameters a listing page reads; any other is ignored.
+pub const KEYS: [&str; 6] = ["q", "min_price", "max_price", "in_stock", "sort", "page"];
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingParams {
     pub q: Option<String>,

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use nexus_model::{FieldErrors, ListingParams, Pagination, ProductList, Sort};
+use nexus_model::{FieldErrors, ListingParams, Pagination, ProductList, Sort, listing_params};
 
 use super::{
     form::{FieldError, INPUT_CLASS},
@@ -60,9 +60,7 @@ pub fn use_listing_params() -> Memo<ListingParams> {
     Memo::new(move |_| {
         query.with(|map| {
             ListingParams::from_pairs(
-                ["q", "min_price", "max_price", "in_stock", "sort", "page"]
-                    .into_iter()
-                    .filter_map(|key| map.get_str(key).map(|value| (key, value))),
+                listing_params::KEYS.into_iter().filter_map(|key| map.get_str(key).map(|value| (key, value))),
             )
         })
     })

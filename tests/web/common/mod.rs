@@ -51,12 +51,26 @@ pub fn config(redis_url: &str) -> Config {
 /// the mark keeps a run from meeting entries an earlier run left in a Redis
 /// that outlived its database cluster (a fresh cluster repeats OIDs).
 pub async fn cache_for(pool: &PgPool, redis_url: &str) -> Cache {
+    Cache::new(redis_url, cache_prefix(pool).await)
+}
+
+/// The prefix of the test's cache keys (see [`cache_for`]).
+pub async fn cache_prefix(pool: &PgPool) -> String {
     static RUN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| nexus_core::random::random_hex(4));
     let oid: i64 = sqlx::query_scalar("SELECT oid::bigint FROM pg_database WHERE datname = current_database()")
         .fetch_one(pool)
         .await
         .unwrap();
-    Cache::new(redis_url, format!("test:{}:{oid}", *RUN))
+    format!("test:{}:{oid}", *RUN)
+}
+
+/// How many of the test's keys in Redis match `pattern` (after the prefix).
+pub async fn count_cache_keys(pool: &PgPool, pattern: &str) -> usize {
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{}:{pattern}", cache_prefix(pool).await)).query_async(&mut conn).await.unwrap();
+    keys.len()
 }
 
 pub async fn state_with_redis(pool: PgPool, redis_url: &str) -> AppState {
