@@ -17,6 +17,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
     let core = Core::new(pool.clone(), cache, config.core_settings());
     jobs::spawn_sweeper(core.clone());
+    jobs::spawn_refund_retries(core.clone());
     let app = router::build(AppState::new(config, core));
 
     let listener = TcpListener::bind(addr).await.with_context(|| {

@@ -485,7 +485,7 @@ impl PaymentProvider for IntentProvider {
         Ok(ChargeOutcome::RequiresConfirmation { reference: format!("pi_{}", request.order_number) })
     }
 
-    async fn refund(&self, charge_reference: &str, _amount_cents: i64) -> Result<String, ProviderError> {
+    async fn refund(&self, charge_reference: &str, _amount_cents: i64, _key: &str) -> Result<String, ProviderError> {
         Ok(format!("re_{charge_reference}"))
     }
 }
@@ -511,4 +511,67 @@ async fn a_provider_that_confirms_later_plugs_in(pool: PgPool) {
     let again = orders.confirm_payment(&format!("pi_{number}")).await.unwrap();
     assert_eq!(again.status_history.len(), 2, "a repeated webhook changes nothing");
     assert!(orders.confirm_payment("pi_unknown").await.is_err());
+}
+
+/// Captures every charge; its refunds fail until `failures` runs out, and
+/// it remembers the idempotency key of every refund it was asked for.
+struct UnsteadyRefunds {
+    failures: std::sync::atomic::AtomicUsize,
+    keys: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl PaymentProvider for UnsteadyRefunds {
+    fn name(&self) -> &'static str {
+        "unsteady"
+    }
+
+    async fn charge(&self, request: &ChargeRequest<'_>) -> Result<ChargeOutcome, ProviderError> {
+        Ok(ChargeOutcome::Captured { reference: format!("ch_{}", request.order_number) })
+    }
+
+    async fn refund(&self, charge_reference: &str, _amount_cents: i64, key: &str) -> Result<String, ProviderError> {
+        self.keys.lock().unwrap().push(key.to_owned());
+        let failed = self.failures.fetch_update(
+            std::sync::atomic::Ordering::AcqRel,
+            std::sync::atomic::Ordering::Acquire,
+            |left| left.checked_sub(1),
+        );
+        match failed {
+            Ok(_) => Err(ProviderError("timed out".into())),
+            Err(_) => Ok(format!("re_{charge_reference}")),
+        }
+    }
+}
+
+#[sqlx::test]
+async fn a_refund_is_asked_after_the_cancel_commits_and_again_with_the_same_key(pool: PgPool) {
+    import_fixture(&pool).await;
+    let provider = Arc::new(UnsteadyRefunds { failures: 1.into(), keys: Default::default() });
+    let state = crate::common::state_with_payments(pool.clone(), provider.clone()).await;
+    let orders = state.core.orders.clone();
+    let app = nexus::server::router::build(state);
+    let token = token_for(&app, &pool, "ann@example.com", Role::Customer).await;
+    let (variant, _, _) = stocked_variants(&pool, 1, 1).await[0];
+    add_to_cart(&app, &token, variant, 1).await;
+    let number = place(&app, &token, checkout(GOOD_CARD), None).await.json()["number"].as_str().unwrap().to_owned();
+
+    // The provider times out: the order is cancelled all the same, and the
+    // refund waits as a record rather than being lost or rolled back.
+    let cancelled = send_empty(&app, "POST", &format!("/api/v1/orders/{number}/cancel"), Some(&token)).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert_eq!(cancelled.json()["status"], "cancelled");
+    let refund = |pool: PgPool| async move {
+        sqlx::query_as::<_, (String, String)>("SELECT status, reference FROM payments WHERE kind = 'refund'")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(refund(pool.clone()).await, [("pending".to_owned(), format!("refund-{number}"))]);
+
+    assert_eq!(orders.retry_pending_refunds().await.unwrap(), 1);
+    assert_eq!(refund(pool.clone()).await, [("succeeded".to_owned(), format!("re_ch_{number}"))]);
+    assert_eq!(orders.retry_pending_refunds().await.unwrap(), 0, "nothing left to ask");
+    let keys = provider.keys.lock().unwrap().clone();
+    assert_eq!(keys, [format!("refund-{number}"), format!("refund-{number}")], "asked twice, with one key");
 }

@@ -1,6 +1,7 @@
 //! Work that runs beside the requests rather than inside one. Today that is
-//! the hourly sweep of expired rows; order e-mails, stock alerts and reports
-//! will live here as well.
+//! the hourly sweep of expired rows and the minutely retry of refunds the
+//! provider did not answer; order e-mails, stock alerts and reports will
+//! live here as well.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use tokio::task::JoinHandle;
 use crate::Core;
 
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+const RETRY_REFUNDS_EVERY: Duration = Duration::from_secs(60);
 
 /// Deletes expired web sessions, idempotency keys and known devices, so their tables hold
 /// only live rows. Failures are logged and tried again next time.
@@ -34,6 +36,23 @@ pub fn spawn_sweeper(core: Core) -> JoinHandle<()> {
         loop {
             every_hour.tick().await;
             sweep(&core).await;
+        }
+    })
+}
+
+/// Asks the provider again for pending refunds every minute, until the
+/// runtime stops. The refunds are rows in PostgreSQL, so a restart loses
+/// none; their idempotency keys make a repeated ask harmless.
+pub fn spawn_refund_retries(core: Core) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every_minute = tokio::time::interval(RETRY_REFUNDS_EVERY);
+        loop {
+            every_minute.tick().await;
+            match core.orders.retry_pending_refunds().await {
+                Ok(0) => {}
+                Ok(settled) => tracing::info!(settled, "pending refunds settled"),
+                Err(error) => tracing::warn!(%error, "retrying pending refunds failed"),
+            }
         }
     })
 }

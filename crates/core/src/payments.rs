@@ -162,8 +162,16 @@ pub trait PaymentProvider: Send + Sync {
 
     async fn charge(&self, request: &ChargeRequest<'_>) -> Result<ChargeOutcome, ProviderError>;
 
-    /// Returns the money of a captured charge; answers the refund's reference.
-    async fn refund(&self, charge_reference: &str, amount_cents: i64) -> Result<String, ProviderError>;
+    /// Returns the money of a captured charge (or voids a waiting one);
+    /// answers the refund's reference. Asked again with the same
+    /// `idempotency_key`, a provider must not refund again but answer the
+    /// first refund (real providers take it as their idempotency header).
+    async fn refund(
+        &self,
+        charge_reference: &str,
+        amount_cents: i64,
+        idempotency_key: &str,
+    ) -> Result<String, ProviderError>;
 }
 
 /// The test cards of the API contract: `4000 0000 0000 0002` is declined,
@@ -186,8 +194,14 @@ impl PaymentProvider for SimulatedProvider {
         Ok(ChargeOutcome::Captured { reference: format!("sim_ch_{}", crate::random::random_hex(12)) })
     }
 
-    async fn refund(&self, _charge_reference: &str, _amount_cents: i64) -> Result<String, ProviderError> {
-        Ok(format!("sim_re_{}", crate::random::random_hex(12)))
+    async fn refund(
+        &self,
+        _charge_reference: &str,
+        _amount_cents: i64,
+        idempotency_key: &str,
+    ) -> Result<String, ProviderError> {
+        // The same key gives the same refund, as with a real provider.
+        Ok(format!("sim_re_{idempotency_key}"))
     }
 }
 

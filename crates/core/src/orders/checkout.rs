@@ -250,7 +250,8 @@ impl OrderService {
             // The card may have been charged for an order that does not
             // exist: give the money back before reporting the failure.
             if captured {
-                match self.payments.refund(&reference, totals.total_cents).await {
+                let key = format!("checkout-refund-{number}");
+                match self.payments.refund(&reference, totals.total_cents, &key).await {
                     Ok(_) => tracing::warn!(%number, %error, "checkout failed to commit; the charge was refunded"),
                     Err(refund_error) => {
                         tracing::error!(%number, %error, %refund_error, %reference, "checkout failed to commit and the refund failed")

@@ -1,7 +1,9 @@
 //! Status changes after checkout, all through [`OrderService::change_status`]:
 //! the transition table (`OrderStatus::can_become`), putting goods back in
-//! stock, refunds, the history row and the outbox event happen together in
-//! one transaction.
+//! stock, the refund's record, the history row and the outbox event happen
+//! together in one transaction. The provider is asked for the refund only
+//! after that commits, under an idempotency key, and asked again (same key)
+//! until it answers: see [`OrderService::retry_pending_refunds`].
 
 use nexus_model::order::{Order, OrderStatus};
 use sqlx::PgConnection;
@@ -94,9 +96,7 @@ impl OrderService {
         } else {
             None
         };
-        if ends_order {
-            self.refund(&mut tx, order.id, order.total_cents).await?;
-        }
+        let refund = if ends_order { record_refund(&mut tx, order.id, number, order.total_cents).await? } else { None };
         sqlx::query!("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1", order.id, to.as_str())
             .execute(&mut *tx)
             .await?;
@@ -116,34 +116,88 @@ impl OrderService {
             self.catalog.stock_changed(&change).await;
         }
         tracing::info!(%number, %from, %to, actor = ?actor, "order status changed");
+        if let Some(payment_id) = refund
+            && let Err(error) = self.settle_refund(payment_id).await
+        {
+            // The order is cancelled either way; the refund stays pending
+            // and is asked again with the same key.
+            tracing::warn!(%number, %error, "the refund is pending; it will be retried");
+        }
         Ok(changed)
     }
 
-    /// Returns the money of the order's charge, if one was taken (or is
-    /// waiting: then the provider voids it).
-    async fn refund(&self, conn: &mut PgConnection, order_id: i64, total_cents: i64) -> Result<(), OrderError> {
-        let charge = sqlx::query!(
-            "SELECT provider, reference FROM payments WHERE order_id = $1 AND kind = 'charge' ORDER BY id LIMIT 1",
-            order_id,
+    /// Asks the provider for every refund still pending (one that failed
+    /// after its order was cancelled), each under its own idempotency key;
+    /// run every minute by `jobs`. Returns how many were settled.
+    pub async fn retry_pending_refunds(&self) -> Result<usize, OrderError> {
+        let pending = sqlx::query_scalar!(
+            "SELECT id FROM payments WHERE kind = 'refund' AND status = 'pending' ORDER BY id LIMIT 100"
         )
-        .fetch_optional(&mut *conn)
+        .fetch_all(&self.pool)
         .await?;
-        let Some(charge) = charge else {
+        let mut settled = 0;
+        for payment_id in pending {
+            match self.settle_refund(payment_id).await {
+                Ok(()) => settled += 1,
+                Err(error) => tracing::warn!(payment_id, %error, "a pending refund failed again"),
+            }
+        }
+        Ok(settled)
+    }
+
+    /// Asks the provider for one pending refund and records its answer.
+    /// Two instances settling the same refund at once send the same key, so
+    /// the provider refunds once.
+    async fn settle_refund(&self, payment_id: i64) -> Result<(), OrderError> {
+        let pending = sqlx::query!(
+            r#"SELECT r.amount_cents, r.idempotency_key AS "idempotency_key!",
+                      (SELECT c.reference FROM payments c
+                       WHERE c.order_id = r.order_id AND c.kind = 'charge' ORDER BY c.id LIMIT 1) AS "charge_reference!"
+               FROM payments r
+               WHERE r.id = $1 AND r.kind = 'refund' AND r.status = 'pending' AND r.idempotency_key IS NOT NULL"#,
+            payment_id,
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(pending) = pending else {
             return Ok(());
         };
-        let refund_reference = self.payments.refund(&charge.reference, total_cents).await?;
+        let reference =
+            self.payments.refund(&pending.charge_reference, pending.amount_cents, &pending.idempotency_key).await?;
         sqlx::query!(
-            "INSERT INTO payments (order_id, provider, kind, status, amount_cents, reference)
-             VALUES ($1, $2, 'refund', 'succeeded', $3, $4)",
-            order_id,
-            charge.provider,
-            total_cents,
-            refund_reference,
+            "UPDATE payments SET status = 'succeeded', reference = $2 WHERE id = $1 AND status = 'pending'",
+            payment_id,
+            reference,
         )
-        .execute(conn)
+        .execute(&self.pool)
         .await?;
         Ok(())
     }
+}
+
+/// Records that the order's charge, if one was taken (or is waiting: then
+/// the provider voids it), is to be refunded in full, and returns the
+/// pending refund's id. Its idempotency key names the order, so an order
+/// is refunded at most once; until the provider answers, the key stands in
+/// for the provider's reference.
+async fn record_refund(
+    conn: &mut PgConnection,
+    order_id: i64,
+    number: &str,
+    total_cents: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let key = format!("refund-{number}");
+    sqlx::query_scalar!(
+        "INSERT INTO payments (order_id, provider, kind, status, amount_cents, reference, idempotency_key)
+         SELECT order_id, provider, 'refund', 'pending', $2, $3, $3
+         FROM payments WHERE order_id = $1 AND kind = 'charge' ORDER BY id LIMIT 1
+         RETURNING id",
+        order_id,
+        total_cents,
+        key,
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Puts an order's goods back in stock, with ledger rows.
