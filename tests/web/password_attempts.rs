@@ -14,7 +14,7 @@ use sqlx::PgPool;
 
 use crate::common::{
     TestResponse, create_user, login,
-    pages::{ORIGIN, get_page, post_form, session_cookie, sign_in},
+    pages::{ORIGIN, get_page, post_form, session_cookie},
     send_json,
 };
 
