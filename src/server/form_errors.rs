@@ -25,7 +25,9 @@ const ERROR_PARAMS: [&str; 2] = ["__path", "__err"];
 
 pub async fn vouch_for_form_errors(request: Request, next: Next) -> Response {
     let session = request.extensions().get::<Session>().cloned();
+    // Pages only: the JSON API and server functions never render `__err`.
     if request.method() == Method::GET
+        && !request.uri().path().starts_with("/api/")
         && let Some(shown) = param(request.uri().query(), "__err")
     {
         let vouched = match &session {

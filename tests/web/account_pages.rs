@@ -78,6 +78,8 @@ async fn a_form_error_in_a_link_is_shown_only_to_the_session_it_was_sent_to(pool
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(page.header("location"), "/login?next=%2Faccount");
     assert!(!page.body.contains("suspended"));
+    let api = crate::common::get(&app, &format!("/api/v1/products?__err={planted}")).await;
+    assert_eq!(api.status, StatusCode::OK, "the JSON API renders no form errors and is left alone");
 
     // A real error, replayed by a browser other than the one that posted.
     let wrong =
