@@ -62,17 +62,16 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
     if !is_cacheable(&request) {
         return next.run(request).await;
     }
-    // The version is read before rendering, so a page rendered while a
-    // write bumps it lands under the retired key and is never served.
     let Some(page) = page_key(request.uri().path(), request.uri().query()) else {
         return next.run(request).await;
     };
     let page_key = format!("page:{page}");
-    let client = client_group(&client_ip(&state, &request));
     // A product page shows its stock, so its product's namespace retires it too.
     let product = request.uri().path().strip_prefix("/p/").map(product_namespace);
     let namespaces: Vec<&str> = [Some(CACHE_NAMESPACE), product.as_deref()].into_iter().flatten().collect();
     let cache = state.core.cache();
+    // The version is read before rendering, so a page rendered while a
+    // write bumps it lands under the retired key and is never served.
     let Some((stamp, cached)) = cache.read_versioned::<CachedPage>(&namespaces, &page_key).await else {
         return next.run(request).await;
     };
@@ -81,6 +80,7 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
         return serve(&page.html);
     }
     metrics::counter!("nexus_page_cache_requests_total", "result" => "miss").increment(1);
+    let client = client_group(&client_ip(&state, &request));
     let response = next.run(request).await;
     let Some(nonce) = nonce_of(&response) else {
         return response;
@@ -111,8 +111,8 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
 }
 
 /// The cache key of a catalog page: its path and only the query parameters
-/// that page reads, read as the page reads them, in a fixed order — so `/?utm=<random>`
-/// is the one entry of `/`, not a new one per request. `None` (not cached)
+/// that page reads, read as the page reads them, in a fixed order — so
+/// `/?utm=<random>` is the one entry of `/`, not a new one per request. `None` (not cached)
 /// when the query names one of them twice: which value the page would read
 /// is not this module's to guess.
 fn page_key(path: &str, query: Option<&str>) -> Option<String> {
