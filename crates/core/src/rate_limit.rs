@@ -1,8 +1,8 @@
 //! Rate limits on sign-in, registration, token refresh and page-cache
 //! growth: fixed windows counted in Redis, so every app instance shares one
-//! count per client IP and per account. When Redis is down each instance keeps counting on its
-//! own, so an attacker gains at most a factor of the instance count rather
-//! than unlimited attempts.
+//! count per client IP and per account. When Redis is down each instance
+//! keeps counting on its own, so an attacker gains at most a factor of the
+//! instance count rather than unlimited attempts.
 
 use std::{
     collections::HashMap,
@@ -71,10 +71,10 @@ impl RetryAfter {
 /// IPv4-mapped IPv6) per address.
 pub fn client_group(ip: &str) -> String {
     match ip.parse::<IpAddr>() {
-        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-            format!("{}/64", Ipv6Addr::from(u128::from(v6) & !(u128::MAX >> 64)))
-        }
-        Ok(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or_else(|| ip.to_owned(), |v4| v4.to_string()),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => format!("{}/64", Ipv6Addr::from(u128::from(v6) & !(u128::MAX >> 64))),
+        },
         Ok(IpAddr::V4(v4)) => v4.to_string(),
         Err(_) => ip.to_owned(),
     }

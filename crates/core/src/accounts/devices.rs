@@ -9,7 +9,7 @@
 use sha2::{Digest, Sha256};
 use sqlx::{PgExecutor, PgPool};
 
-use crate::random::random_hex;
+use crate::random::{random_hex, to_hex};
 
 /// How long a browser stays known after the sign-in that introduced it.
 pub const DEVICE_DAYS: i32 = 180;
@@ -39,7 +39,7 @@ pub(super) async fn find(pool: &PgPool, token: &str) -> Result<Option<KnownDevic
     )
     .fetch_optional(pool)
     .await?;
-    Ok(account.map(|account| KnownDevice { id: hex_prefix(&token_hash), account }))
+    Ok(account.map(|account| KnownDevice { id: to_hex(&token_hash[..12]), account }))
 }
 
 /// Remembers a new device for `user_id` and returns its token.
@@ -65,8 +65,4 @@ pub async fn delete_expired(pool: &PgPool) -> Result<u64, sqlx::Error> {
             .execute(pool)
             .await?;
     Ok(deleted.rows_affected())
-}
-
-fn hex_prefix(bytes: &[u8]) -> String {
-    bytes.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }

@@ -43,8 +43,8 @@ impl Limits {
     }
 
     /// Counts an attempt from `ip` to prove the password of `account` (the
-    /// e-mail as `lower()` in the database reads it). `device` is the
-    /// browser's known device, if it presented one.
+    /// e-mail as `lower()` in the database reads it). `device` is a known
+    /// device of that account, if the browser presented one.
     pub(super) async fn password_attempt(
         &self,
         ip: Option<&str>,
@@ -55,7 +55,7 @@ impl Limits {
         let key = AccountKey(format!("sign_in:account:{account}"));
         match self.hit(&key.0, self.limits.sign_in_per_account).await {
             Ok(()) => Ok(key),
-            Err(refused) => match device.filter(|device| device.account == account) {
+            Err(refused) => match device {
                 Some(device) => {
                     self.hit(&format!("sign_in:device:{}", device.id), self.limits.sign_in_per_account).await?;
                     Ok(key)
