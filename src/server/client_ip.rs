@@ -6,9 +6,16 @@
 //! and trusting the header from anyone else would let any client choose the
 //! address its limits are counted under.
 
-use std::{fmt, net::IpAddr, str::FromStr};
+use std::{
+    fmt,
+    net::{IpAddr, SocketAddr},
+    str::FromStr,
+};
 
-use axum::http::HeaderMap;
+use axum::{
+    extract::ConnectInfo,
+    http::{Extensions, HeaderMap},
+};
 
 /// An address block such as `10.0.0.0/8` or `fd00::/8`; a bare address is
 /// a block of one.
@@ -90,6 +97,13 @@ impl TrustedProxies {
 
     fn trusts(&self, ip: IpAddr) -> bool {
         self.blocks.iter().any(|block| block.contains(ip))
+    }
+
+    /// The client of a request, from the connection's peer (`ConnectInfo`,
+    /// which the server sets) and the request's headers; `None` when the
+    /// peer is unknown (a request built in-process, as in tests).
+    pub fn client_of(&self, extensions: &Extensions, headers: &HeaderMap) -> Option<IpAddr> {
+        extensions.get::<ConnectInfo<SocketAddr>>().map(|info| self.client_ip(info.0.ip(), headers))
     }
 
     /// The client behind `peer`. Walking the forwarding chain from the

@@ -9,11 +9,11 @@
 //! script. It is stored as a placeholder and every response gets a fresh
 //! nonce, so a nonce is never served twice.
 
-use std::{net::SocketAddr, time::Duration};
+use std::time::Duration;
 
 use axum::{
     body::{Body, to_bytes},
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -140,10 +140,11 @@ fn page_key(path: &str, query: Option<&str>) -> Option<String> {
 
 /// The client a request comes from, as the rate limits see it.
 fn client_ip(state: &AppState, request: &Request) -> String {
-    request.extensions().get::<ConnectInfo<SocketAddr>>().map_or_else(
-        || "unknown".to_owned(),
-        |info| state.config.trusted_proxies.client_ip(info.0.ip(), request.headers()).to_string(),
-    )
+    state
+        .config
+        .trusted_proxies
+        .client_of(request.extensions(), request.headers())
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// Whether `client` may add one more page to the cache: a client that

@@ -4,10 +4,8 @@
 //! handler and server function gets its caller here, so "signed in or
 //! not", "whose cart" and "where to sign in" are decided in one place.
 
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts},
+    extract::{FromRequestParts, OptionalFromRequestParts},
     http::{Method, header, request::Parts},
 };
 use chrono::{DateTime, Utc};
@@ -184,10 +182,7 @@ impl FromRequestParts<AppState> for Visitor {
         } else {
             from_session(session.as_ref(), &state.core).await?
         };
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| state.config.trusted_proxies.client_ip(info.0.ip(), &parts.headers).to_string());
+        let ip = state.config.trusted_proxies.client_of(&parts.extensions, &parts.headers).map(|ip| ip.to_string());
         let visitor = Visitor { user, session, ip, return_to: return_to(parts) };
         parts.extensions.insert(visitor.clone());
         Ok(visitor)
