@@ -152,7 +152,7 @@ fn password_from_stdin() -> anyhow::Result<String> {
 async fn connect(config: &Config) -> anyhow::Result<Core> {
     let pool = db::connect(&config.database_url, 2).await?;
     db::migrate(&pool).await?;
-    let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
+    let cache = Cache::with_timeout(&config.redis_url, config.cache_prefix.clone(), config.redis_timeout);
     Ok(Core::new(pool, cache, config.core_settings()))
 }
 

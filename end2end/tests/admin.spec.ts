@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { waitForHydration, watchForErrors } from "./support";
+import { signIn, waitForHydration, watchForErrors } from "./support";
 
 // scripts/test creates this staff account before starting the server.
 const STAFF_EMAIL = process.env.E2E_STAFF_EMAIL ?? "staff@e2e.test";
@@ -10,14 +10,6 @@ const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGOQqziBFTEMLQkABkZXgRDDjAEAAAAASUVORK5CYII=",
   "base64",
 );
-
-async function signIn(page: Page, email: string, password: string, next: string) {
-  await page.goto(`/login?next=${next}`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(new RegExp(`${next.replace(/[/?]/g, "\\$&")}$`));
-}
 
 test("a visitor is sent to sign in and back, a customer is refused", async ({ page }) => {
   await page.goto("/admin/products");
@@ -39,7 +31,7 @@ test("a visitor is sent to sign in and back, a customer is refused", async ({ pa
 test("the staff pages fit a 375 px phone and are reachable by keyboard", async ({ page }) => {
   await page.setViewportSize({ width: 375, height: 740 });
   await signIn(page, STAFF_EMAIL, STAFF_PASSWORD, "/admin/products");
-  for (const path of ["/admin", "/admin/products", "/admin/categories", "/admin/inventory", "/admin/catalog-files"]) {
+  for (const path of ["/admin", "/admin/products", "/admin/categories", "/admin/orders", "/admin/inventory", "/admin/catalog-files"]) {
     await page.goto(path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);

@@ -22,8 +22,12 @@ use pages::{
         categories::AdminCategories,
         dashboard::AdminDashboard,
         inventory::{AdminInventory, AdminLedger},
+        orders::{AdminOrder, AdminOrders},
         product_edit::{AdminProductEdit, AdminProductNew},
         products::AdminProducts,
+        reports::AdminReports,
+        reviews::AdminReviews,
+        users::AdminUsers,
     },
     auth::{LoginPage, LogoutPage, RegisterPage},
     cart::CartPage,
@@ -33,6 +37,7 @@ use pages::{
     orders::{OrderPage, OrdersPage},
     product::ProductPage,
     search::SearchPage,
+    wishlist::WishlistPage,
 };
 
 pub const STORE_NAME: &str = "Nexus";
@@ -104,6 +109,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/logout") view=LogoutPage/>
                         // Async: a visitor who is not signed in is redirected before any HTML.
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/wishlist") view=WishlistPage ssr=SsrMode::Async/>
                         // Staff pages: the shell decides who may enter before any page renders.
                         <ParentRoute path=path!("/admin") view=AdminShell ssr=SsrMode::Async>
                             <Route path=path!("") view=AdminDashboard/>
@@ -112,6 +118,11 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("inventory") view=AdminInventory/>
                             <Route path=path!("inventory/:variant_id") view=AdminLedger/>
                             <Route path=path!("catalog-files") view=AdminCatalogFiles/>
+                            <Route path=path!("reviews") view=AdminReviews/>
+                            <Route path=path!("orders") view=AdminOrders/>
+                            <Route path=path!("orders/:number") view=AdminOrder/>
+                            <Route path=path!("reports") view=AdminReports/>
+                            <Route path=path!("users") view=AdminUsers/>
                             <Route path=path!("products/new") view=AdminProductNew/>
                             <Route path=path!("products/:slug") view=AdminProductEdit/>
                         </ParentRoute>

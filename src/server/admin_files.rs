@@ -1,7 +1,7 @@
 //! The staff pages' file transfers, as plain routes beside the pages: the
 //! browser posts a file as multipart (with or without JavaScript), and gets
 //! a redirect back to the page with a one-time notice in the session; the
-//! catalog export is streamed as CSV.
+//! catalog export and the orders of a report's range are streamed as CSV.
 
 use axum::{
     Router,
@@ -16,10 +16,11 @@ use nexus_core::catalog::{
     images::MAX_IMAGE_BYTES,
     import::{CatalogFiles, ImportError, ImportSummary},
 };
+use nexus_core::reports::ReportRange;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::{
-    api::extract::ApiPath,
+    api::extract::{ApiPath, ApiQuery},
     error::AppError,
     forms::form_error,
     state::AppState,
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/products/{slug}/images", post(upload_image))
         .layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES + 64 * 1024))
         .route("/admin/catalog/export/{file}", get(export_file))
+        .route("/admin/reports/orders.csv", get(export_orders))
 }
 
 /// The catalog upload, with its own, larger, hard limit: the router applies
@@ -233,6 +235,30 @@ async fn export_file(
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
         Body::from_stream(chunks),
+    )
+        .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct RangeParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The orders of a range of the store's days as CSV, streamed from the
+/// database: 100,000 orders take the memory of a few chunks.
+async fn export_orders(
+    State(state): State<AppState>,
+    _staff: StaffUser,
+    ApiQuery(params): ApiQuery<RangeParams>,
+) -> Result<Response, AppError> {
+    let reports = &state.core.reports;
+    let range = ReportRange::parse(params.from.as_deref(), params.to.as_deref(), reports.today().await?)
+        .map_err(AppError::Validation)?;
+    let disposition = format!("attachment; filename=\"orders-{}-to-{}.csv\"", range.from, range.to);
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        Body::from_stream(reports.orders_csv(range)),
     )
         .into_response())
 }

@@ -13,6 +13,9 @@ use super::client_ip::{ForwardedHeader, TrustedProxies};
 pub struct Config {
     pub database_url: String,
     pub redis_url: String,
+    /// How long a Redis command may take before Redis counts as down and
+    /// the store serves from PostgreSQL alone (`REDIS_TIMEOUT_MS`, default 250).
+    pub redis_timeout: Duration,
     /// Prefix of every cache key (`NEXUS_CACHE_PREFIX`, default `nexus`).
     pub cache_prefix: String,
     pub addr: SocketAddr,
@@ -33,6 +36,9 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Shipping prices and tax rate (`NEXUS_SHIPPING_*`, `NEXUS_TAX_RATE_BASIS_POINTS`).
     pub pricing: Pricing,
+    /// The IANA zone the store's days are counted in (`NEXUS_TIME_ZONE`,
+    /// default `UTC`); checked against PostgreSQL's zones at start-up.
+    pub time_zone: String,
     /// Reverse proxies whose forwarding header names the client
     /// (`NEXUS_TRUSTED_PROXIES`, `NEXUS_CLIENT_IP_HEADER`).
     pub trusted_proxies: TrustedProxies,
@@ -76,6 +82,7 @@ impl Config {
             media_dir: self.media_dir.clone(),
             secret_key: self.secret_key.clone(),
             rate_limits: self.rate_limits,
+            time_zone: self.time_zone.clone(),
         }
     }
 
@@ -116,6 +123,25 @@ impl Config {
                 "REDIS_URL",
                 format!("must start with redis:// but starts with `{}`", scheme_of(&redis_url)),
                 "set it to a Redis URL such as redis://127.0.0.1:6379",
+            ));
+        }
+
+        let redis_timeout_ms = parse_number(
+            &get,
+            "REDIS_TIMEOUT_MS",
+            nexus_core::cache::DEFAULT_COMMAND_TIMEOUT.as_millis() as u64,
+            1..=60_000,
+        )?;
+
+        let time_zone = get("NEXUS_TIME_ZONE").unwrap_or_else(|| "UTC".to_owned());
+        if time_zone.is_empty()
+            || time_zone.len() > 64
+            || !time_zone.chars().all(|c| c.is_ascii_alphanumeric() || "_+-/".contains(c))
+        {
+            return Err(ConfigError::new(
+                "NEXUS_TIME_ZONE",
+                format!("is `{time_zone}`"),
+                "set it to an IANA time zone such as UTC or Europe/Berlin",
             ));
         }
 
@@ -252,6 +278,7 @@ impl Config {
         Ok(Self {
             database_url,
             redis_url,
+            redis_timeout: Duration::from_millis(redis_timeout_ms),
             cache_prefix,
             addr,
             environment,
@@ -265,6 +292,7 @@ impl Config {
             public_url,
             rate_limits,
             pricing,
+            time_zone,
             trusted_proxies,
         })
     }
@@ -309,6 +337,7 @@ mod tests {
         let config = config(&[DB]).unwrap();
         assert_eq!(config.addr, "127.0.0.1:3000".parse().unwrap());
         assert_eq!(config.redis_url, "redis://127.0.0.1:6379");
+        assert_eq!(config.redis_timeout, Duration::from_millis(250));
         assert_eq!(config.currency, "USD");
         assert_eq!(config.environment, Environment::Development);
         assert!(config.secret_key.expose().len() >= MIN_SECRET_LEN);
@@ -334,6 +363,8 @@ mod tests {
         for (vars, variable) in [
             (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (vec![DB, ("REDIS_URL", "http://x")], "REDIS_URL"),
+            (vec![DB, ("REDIS_TIMEOUT_MS", "0")], "REDIS_TIMEOUT_MS"),
+            (vec![DB, ("NEXUS_TIME_ZONE", "Mars/Olympus Mons")], "NEXUS_TIME_ZONE"),
             (vec![DB, ("NEXUS_ADDR", "localhost")], "NEXUS_ADDR"),
             (vec![DB, ("NEXUS_ENV", "staging")], "NEXUS_ENV"),
             (vec![DB, ("NEXUS_SECRET_KEY", "short")], "NEXUS_SECRET_KEY"),

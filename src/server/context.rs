@@ -29,6 +29,15 @@ pub async fn visitor() -> Result<Visitor, AppError> {
     Visitor::from_request_parts(&mut parts, &state()).await
 }
 
+/// For a page's loading server function: the store's services and the
+/// visitor. The services are taken before the first `.await`, for the
+/// reason [`staff_member`] gives: a Suspense that renders its children
+/// again drops the owner, and its context, while their loads are in flight.
+pub async fn core_and_visitor() -> Result<(Core, Visitor), AppError> {
+    let core = core();
+    Ok((core, visitor().await?))
+}
+
 /// The headers of the request this server function serves.
 pub fn request_headers() -> Option<axum::http::HeaderMap> {
     use_context::<Parts>().map(|parts| parts.headers)
@@ -75,6 +84,15 @@ pub async fn staff_form() -> Result<(Visitor, AuthUser), FormError> {
     let (visitor, auth) = signed_in().await?;
     if !auth.user.role.is_staff() {
         return Err(FormError::message("This part of the store is for staff."));
+    }
+    Ok((visitor, auth))
+}
+
+/// For an admin form's server function: [`staff_form`] for admins only.
+pub async fn admin_form() -> Result<(Visitor, AuthUser), FormError> {
+    let (visitor, auth) = staff_form().await?;
+    if !auth.user.role.is_admin() {
+        return Err(FormError::message("Only admins may do this."));
     }
     Ok((visitor, auth))
 }

@@ -10,7 +10,7 @@ use axum::{
 };
 use nexus_core::{
     accounts::AccountError, cart::CartError, catalog::CatalogError, model::FieldErrors, model::order::Shortage,
-    orders::OrderError, rate_limit::RetryAfter,
+    orders::OrderError, rate_limit::RetryAfter, reports::ReportError, reviews::ReviewError, wishlist::WishlistError,
 };
 use serde::Serialize;
 
@@ -252,6 +252,34 @@ impl From<CatalogError> for AppError {
             CatalogError::Conflict(message) => AppError::Conflict(message),
             CatalogError::TooLarge => AppError::PayloadTooLarge,
             error @ (CatalogError::Storage(_) | CatalogError::Database(_)) => AppError::internal(error),
+        }
+    }
+}
+
+impl From<ReviewError> for AppError {
+    fn from(error: ReviewError) -> Self {
+        match error {
+            ReviewError::NotFound => AppError::NotFound,
+            ReviewError::NotAllowed(message) => AppError::Denied(message),
+            ReviewError::Conflict(message) => AppError::Conflict(message),
+            ReviewError::Invalid(fields) => AppError::Validation(fields),
+            error @ ReviewError::Database(_) => AppError::internal(error),
+        }
+    }
+}
+
+impl From<ReportError> for AppError {
+    fn from(error: ReportError) -> Self {
+        AppError::internal(error)
+    }
+}
+
+impl From<WishlistError> for AppError {
+    fn from(error: WishlistError) -> Self {
+        match error {
+            WishlistError::NotFound => AppError::NotFound,
+            WishlistError::Full(message) => AppError::Conflict(message),
+            error @ WishlistError::Database(_) => AppError::internal(error),
         }
     }
 }

@@ -121,7 +121,7 @@ fn page_key(path: &str, query: Option<&str>) -> Option<String> {
         .collect();
     let read: &[&str] = match path {
         "/" => &[],
-        _ if path.starts_with("/p/") => &["variant"],
+        _ if path.starts_with("/p/") => &nexus_core::model::review::PRODUCT_PAGE_KEYS,
         _ => &listing_params::KEYS,
     };
     if read.iter().any(|name| pairs.iter().filter(|(key, _)| key == name).count() > 1) {

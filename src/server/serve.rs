@@ -14,7 +14,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
     let pool = db::connect(&config.database_url, config.db_max_connections).await?;
     db::migrate(&pool).await?;
-    let cache = Cache::new(&config.redis_url, config.cache_prefix.clone());
+    db::check_time_zone(&pool, &config.time_zone).await?;
+    let cache = Cache::with_timeout(&config.redis_url, config.cache_prefix.clone(), config.redis_timeout);
     let core = Core::new(pool.clone(), cache, config.core_settings());
     jobs::spawn_sweeper(core.clone());
     jobs::spawn_refund_retries(core.clone());

@@ -58,6 +58,8 @@ pub struct Visitor {
 const GUEST_CART_KEY: &str = "cart_key";
 /// The session key of a one-time message for the cart page.
 const CART_NOTICE_KEY: &str = "cart_notice";
+/// The session key of the product a guest asked to save before signing in.
+const WISHLIST_ON_SIGN_IN_KEY: &str = "wishlist_on_sign_in";
 /// The session key of the latest staff notice and its token.
 const STAFF_NOTICE_KEY: &str = "staff_notice";
 
@@ -107,12 +109,26 @@ impl Visitor {
         Ok(Some(CartOwner::Guest(key)))
     }
 
-    /// Signs the web session in as `user` (under a new session id) and
-    /// moves a guest cart into the account's. If a quantity had to shrink
-    /// to the stock, the cart page says so once.
+    /// Remembers that this guest asked to save the product `slug`; signing
+    /// in saves it (see [`Visitor::start_session`]).
+    pub async fn save_to_wishlist_on_sign_in(&self, slug: &str) -> Result<(), AppError> {
+        self.session()?.insert(WISHLIST_ON_SIGN_IN_KEY, slug).await.map_err(session_failed)
+    }
+
+    /// Signs the web session in as `user` (under a new session id), saves
+    /// the product the guest asked to save, and moves a guest cart into the
+    /// account's. If a quantity had to shrink to the stock, the cart page
+    /// says so once.
     pub async fn start_session(&self, core: &Core, user: &User) -> Result<(), AppError> {
         let session = self.session()?;
         session::sign_in(session, user.id).await.map_err(session_failed)?;
+        if let Some(slug) = session.remove::<String>(WISHLIST_ON_SIGN_IN_KEY).await.map_err(session_failed)? {
+            // A product archived meanwhile is simply not saved; the
+            // shopper is signed in either way.
+            if let Err(error) = core.wishlist.add(user.id, &slug).await {
+                tracing::warn!(%error, "saving a product to the wishlist on sign-in failed");
+            }
+        }
         let Some(key) = session.remove::<String>(GUEST_CART_KEY).await.map_err(session_failed)? else {
             return Ok(());
         };

@@ -146,7 +146,13 @@ async fn changing_the_password_ends_other_sessions_and_keeps_this_one(pool: PgPo
     let laptop = session_cookie(&response);
 
     assert_eq!(get_page(&app, "/account", Some(&laptop)).await.status, StatusCode::OK);
-    assert!(get_page(&app, "/account", Some(&phone)).await.status.is_redirection());
+    let phone_page = get_page(&app, "/account", Some(&phone)).await;
+    assert!(
+        phone_page.status.is_redirection(),
+        "the other session still works: {} {}",
+        phone_page.status,
+        phone_page.body
+    );
     let me = crate::common::send_empty(&app, "GET", "/api/v1/me", Some(&api_access)).await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
     sign_in(&app, &email, "a new secret").await;

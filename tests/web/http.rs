@@ -79,6 +79,18 @@ async fn openapi_document_parses_and_describes_the_routes(pool: PgPool) {
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
     assert!(document["paths"]["/api/v1/products"]["get"].is_object(), "{document}");
     assert!(document["paths"]["/health"]["get"].is_object());
+    for (path, methods) in [
+        ("/api/v1/products/{slug}/reviews", &["get", "post"][..]),
+        ("/api/v1/reviews/{id}", &["patch", "delete"]),
+        ("/api/v1/admin/reviews", &["get"]),
+        ("/api/v1/admin/reviews/{id}", &["patch"]),
+        ("/api/v1/wishlist", &["get"]),
+        ("/api/v1/wishlist/{product_slug}", &["put", "delete"]),
+    ] {
+        for method in methods {
+            assert!(document["paths"][path][method].is_object(), "{method} {path} is documented");
+        }
+    }
 
     let docs = get(&app, "/api/docs/").await;
     assert_eq!(docs.status, StatusCode::OK);

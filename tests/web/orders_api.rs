@@ -18,7 +18,7 @@ use nexus_core::{
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-const GOOD_CARD: &str = "4242 4242 4242 4242";
+pub(crate) const GOOD_CARD: &str = "4242 4242 4242 4242";
 const DECLINED_CARD: &str = "4000 0000 0000 0002";
 
 fn card(number: &str) -> Value {
@@ -29,12 +29,12 @@ fn address() -> Value {
     json!({"full_name": "Ann Lee", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "us"})
 }
 
-fn checkout(card_number: &str) -> Value {
+pub(crate) fn checkout(card_number: &str) -> Value {
     json!({"shipping_address": address(), "shipping_method": "standard", "payment": card(card_number)})
 }
 
 /// Listed variants with at least `min_stock` units: (id, stock, unit price).
-async fn stocked_variants(pool: &PgPool, min_stock: i32, count: i64) -> Vec<(i64, i32, i64)> {
+pub(crate) async fn stocked_variants(pool: &PgPool, min_stock: i32, count: i64) -> Vec<(i64, i32, i64)> {
     sqlx::query_as(
         "SELECT v.id, v.stock, COALESCE(v.price_cents, p.price_cents) FROM variants v
          JOIN products p ON p.id = v.product_id
@@ -55,13 +55,13 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
-async fn add_to_cart(app: &Router, token: &str, variant_id: i64, quantity: i32) {
+pub(crate) async fn add_to_cart(app: &Router, token: &str, variant_id: i64, quantity: i32) {
     let body = json!({"variant_id": variant_id, "quantity": quantity});
     let response = send_json(app, "POST", "/api/v1/cart/items", Some(token), body).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
 }
 
-async fn place(app: &Router, token: &str, body: Value, key: Option<&str>) -> TestResponse {
+pub(crate) async fn place(app: &Router, token: &str, body: Value, key: Option<&str>) -> TestResponse {
     let mut request = Request::post("/api/v1/orders")
         .header("content-type", "application/json")
         .header("authorization", format!("Bearer {token}"));
@@ -71,7 +71,7 @@ async fn place(app: &Router, token: &str, body: Value, key: Option<&str>) -> Tes
     send(app, request.body(Body::from(body.to_string())).unwrap()).await
 }
 
-fn no_limits(pool: &PgPool) -> impl std::future::Future<Output = Router> + '_ {
+pub(crate) fn no_limits(pool: &PgPool) -> impl std::future::Future<Output = Router> + '_ {
     crate::common::app_with(pool.clone(), |config| config.rate_limits.enabled = false)
 }
 

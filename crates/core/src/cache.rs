@@ -24,8 +24,9 @@ use std::{
 use redis::{AsyncCommands, aio::ConnectionManager, aio::ConnectionManagerConfig};
 use serde::{Serialize, de::DeserializeOwned};
 
-/// How long one Redis command may take before we treat Redis as down.
-const COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long one Redis command may take before we treat Redis as down, unless
+/// the store sets its own (`REDIS_TIMEOUT_MS`).
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
 /// After a failure, requests skip Redis for this long before probing again.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
 
@@ -66,6 +67,7 @@ struct Inner {
     /// Prepended to every key, so several stores (or test databases) can
     /// share one Redis without reading each other's entries.
     prefix: String,
+    command_timeout: Duration,
     degraded: AtomicBool,
     /// While degraded: when the next request may try Redis again.
     retry_at: Mutex<Option<Instant>>,
@@ -75,10 +77,17 @@ impl Cache {
     /// Creates the cache without connecting: the first command connects,
     /// so start-up never waits for (or fails on) Redis.
     pub fn new(redis_url: &str, prefix: impl Into<String>) -> Self {
+        Self::with_timeout(redis_url, prefix, DEFAULT_COMMAND_TIMEOUT)
+    }
+
+    /// [`Cache::new`] with another limit on how long a command may take
+    /// before Redis counts as down: a remote Redis, or a machine as loaded as
+    /// a test run, may need longer than the default.
+    pub fn with_timeout(redis_url: &str, prefix: impl Into<String>, command_timeout: Duration) -> Self {
         let manager = redis::Client::open(redis_url).ok().and_then(|client| {
             let config = ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(COMMAND_TIMEOUT))
-                .set_response_timeout(Some(COMMAND_TIMEOUT))
+                .set_connection_timeout(Some(command_timeout))
+                .set_response_timeout(Some(command_timeout))
                 .set_number_of_retries(0);
             ConnectionManager::new_lazy_with_config(client, config).ok()
         });
@@ -90,6 +99,7 @@ impl Cache {
                 degraded: AtomicBool::new(manager.is_none()),
                 manager,
                 prefix: prefix.into(),
+                command_timeout,
                 retry_at: Mutex::new(None),
             }),
         }
@@ -254,7 +264,7 @@ impl Cache {
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let conn = self.inner.manager.clone()?;
-        match tokio::time::timeout(COMMAND_TIMEOUT * 2, command(conn)).await {
+        match tokio::time::timeout(self.inner.command_timeout * 2, command(conn)).await {
             Ok(Ok(value)) => {
                 self.mark_ok();
                 Some(value)

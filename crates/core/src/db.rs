@@ -20,6 +20,10 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    #[error(
+        "NEXUS_TIME_ZONE is `{0}`, which PostgreSQL does not know; set it to an IANA zone such as UTC or Europe/Berlin"
+    )]
+    UnknownTimeZone(String),
 }
 
 pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool, DbError> {
@@ -44,6 +48,16 @@ pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Refuses to start with a time zone PostgreSQL cannot count days in: every
+/// date filter and report would fail later, one request at a time.
+pub async fn check_time_zone(pool: &PgPool, zone: &str) -> Result<(), DbError> {
+    let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
+        .bind(zone)
+        .fetch_one(pool)
+        .await?;
+    if known { Ok(()) } else { Err(DbError::UnknownTimeZone(zone.to_owned())) }
+}
+
 /// Whether PostgreSQL answers a trivial query within `timeout`.
 pub async fn ping(pool: &PgPool, timeout: Duration) -> bool {
     tokio::time::timeout(timeout, sqlx::query!("SELECT 1 AS one").fetch_one(pool))
@@ -63,6 +77,17 @@ pub fn redact_url(url: &str) -> String {
         }
         None => url.to_owned(),
     }
+}
+
+/// A timestamp as pages and the API show it: RFC 3339, UTC, whole seconds.
+pub(crate) fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `text` matched literally by `LIKE`/`ILIKE` (whose escape character is
+/// `\`): a search for `50%_off` finds exactly that.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 #[cfg(test)]

@@ -17,8 +17,11 @@ pub mod orders;
 pub mod payments;
 pub mod random;
 pub mod rate_limit;
+pub mod reports;
+pub mod reviews;
 pub mod sessions;
 pub mod settings;
+pub mod wishlist;
 
 use std::sync::Arc;
 
@@ -32,7 +35,8 @@ pub use sqlx::Error as DatabaseError;
 
 use self::{
     accounts::AccountService, cache::Cache, cart::CartService, catalog::CatalogService, orders::OrderService,
-    payments::PaymentProvider, sessions::WebSessions,
+    payments::PaymentProvider, reports::ReportService, reviews::ReviewService, sessions::WebSessions,
+    wishlist::WishlistService,
 };
 
 /// Every service of the store, built once from a pool, a cache and the
@@ -43,6 +47,9 @@ pub struct Core {
     pub cart: CartService,
     pub orders: OrderService,
     pub accounts: AccountService,
+    pub reviews: ReviewService,
+    pub reports: ReportService,
+    pub wishlist: WishlistService,
     pub sessions: WebSessions,
     pool: PgPool,
     cache: Cache,
@@ -60,10 +67,13 @@ impl Core {
         let settings = Arc::new(settings);
         let catalog = CatalogService::new(pool.clone(), cache.clone(), settings.clone());
         let cart = CartService::new(pool.clone(), settings.clone());
+        let reviews = ReviewService::new(pool.clone(), cache.clone(), catalog.clone());
+        let wishlist = WishlistService::new(pool.clone(), settings.currency.clone());
         let orders = OrderService::new(pool.clone(), catalog.clone(), payments, settings.clone());
+        let reports = ReportService::new(pool.clone(), settings.clone());
         let accounts = AccountService::new(pool.clone(), cache.clone(), settings);
         let sessions = WebSessions::new(pool.clone());
-        Self { catalog, cart, orders, accounts, sessions, pool, cache }
+        Self { catalog, cart, orders, accounts, reviews, reports, wishlist, sessions, pool, cache }
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -19,6 +19,9 @@ pub struct Settings {
     /// Signs access tokens (a key is derived from it, never used raw).
     pub secret_key: Secret,
     pub rate_limits: RateLimits,
+    /// The IANA time zone the store's days are counted in (reports, date
+    /// filters), e.g. `Europe/Berlin`; PostgreSQL's zone database reads it.
+    pub time_zone: String,
 }
 
 impl Settings {
@@ -31,6 +34,7 @@ impl Settings {
             media_dir,
             secret_key,
             rate_limits: RateLimits::default(),
+            time_zone: "UTC".to_owned(),
         }
     }
 }

@@ -47,3 +47,19 @@ pub struct UserSummary {
     /// RFC 3339, UTC.
     pub created_at: String,
 }
+
+/// Something that happened to an account, as the admin user list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub user_id: i64,
+    /// The event's name, e.g. `auth.sign_in_failed`.
+    pub event: String,
+    /// What happened, in words.
+    pub summary: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub ip: Option<String>,
+    /// Who did it, when someone else did (an admin changing a role).
+    pub actor: Option<String>,
+}

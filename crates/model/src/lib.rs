@@ -13,6 +13,8 @@ pub mod money;
 pub mod order;
 pub mod pagination;
 pub mod product_query;
+pub mod report;
+pub mod review;
 pub mod validation;
 pub mod variant_choice;
 

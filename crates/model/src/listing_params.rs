@@ -11,7 +11,7 @@ use crate::{Cents, FieldErrors, RawProductQuery};
 pub const PAGE_SIZE: u32 = 24;
 
 /// The query parameters a listing page reads; any other is ignored.
-pub const KEYS: [&str; 6] = ["q", "min_price", "max_price", "in_stock", "sort", "page"];
+pub const KEYS: [&str; 7] = ["q", "min_price", "max_price", "in_stock", "min_rating", "sort", "page"];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingParams {
@@ -19,6 +19,7 @@ pub struct ListingParams {
     pub min_price: Option<String>,
     pub max_price: Option<String>,
     pub in_stock: Option<String>,
+    pub min_rating: Option<String>,
     pub sort: Option<String>,
     pub page: Option<String>,
 }
@@ -34,6 +35,7 @@ impl ListingParams {
                 "min_price" => params.min_price = value,
                 "max_price" => params.max_price = value,
                 "in_stock" => params.in_stock = value,
+                "min_rating" => params.min_rating = value,
                 "sort" => params.sort = value,
                 "page" => params.page = value,
                 _ => {}
@@ -65,6 +67,7 @@ impl ListingParams {
             min_price,
             max_price,
             in_stock: self.in_stock.clone(),
+            min_rating: self.min_rating.clone(),
             q: self.q.clone(),
             sort: self.sort.clone(),
             page: self.page.clone(),
@@ -90,6 +93,7 @@ impl ListingParams {
             ("min_price", &self.min_price),
             ("max_price", &self.max_price),
             ("in_stock", &self.in_stock),
+            ("min_rating", &self.min_rating),
             ("sort", &self.sort),
             ("page", &self.page),
         ]

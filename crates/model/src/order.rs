@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::money::Cents;
+use crate::{FieldErrors, money::Cents};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -174,6 +174,63 @@ pub struct StatusChange {
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub note: Option<String>,
+    /// Who made the change (`name <e-mail>`, or `the store` for automatic
+    /// changes); in staff reads only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub actor: Option<String>,
+}
+
+pub const MAX_CARRIER_CHARS: usize = 60;
+pub const MAX_TRACKING_NUMBER_CHARS: usize = 100;
+pub const MAX_TRACKING_URL_CHARS: usize = 500;
+
+/// Where a shipped parcel is: set by staff when they ship, shown to the
+/// shopper on their order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Tracking {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 60))]
+    pub carrier: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    pub number: String,
+    /// The carrier's tracking page, `http://` or `https://`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
+    pub url: Option<String>,
+}
+
+impl Tracking {
+    /// Tracking as typed, trimmed and checked; problems are named `carrier`,
+    /// `number` and `url`. A carrier without a number (or the reverse) is
+    /// refused; all three empty is no tracking.
+    pub fn check(carrier: &str, number: &str, url: &str) -> Result<Option<Tracking>, FieldErrors> {
+        let (carrier, number, url) = (carrier.trim(), number.trim(), url.trim());
+        if carrier.is_empty() && number.is_empty() && url.is_empty() {
+            return Ok(None);
+        }
+        let mut errors = FieldErrors::new();
+        for (field, text, max) in
+            [("carrier", carrier, MAX_CARRIER_CHARS), ("number", number, MAX_TRACKING_NUMBER_CHARS)]
+        {
+            if text.is_empty() {
+                errors.add(field, "is required with tracking");
+            } else if text.chars().count() > max {
+                errors.add(field, format!("must be at most {max} characters"));
+            }
+        }
+        if !url.is_empty() {
+            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
+                errors.add("url", "must be a web address starting with https://");
+            } else if url.chars().count() > MAX_TRACKING_URL_CHARS {
+                errors.add("url", format!("must be at most {MAX_TRACKING_URL_CHARS} characters"));
+            }
+        }
+        errors.into_result(Some(Tracking {
+            carrier: carrier.to_owned(),
+            number: number.to_owned(),
+            url: (!url.is_empty()).then(|| url.to_owned()),
+        }))
+    }
 }
 
 /// One order with everything a receipt shows.
@@ -192,6 +249,44 @@ pub struct Order {
     pub shipping_address: ShippingAddress,
     pub status_history: Vec<StatusChange>,
     /// The last four digits of the card charged, if any.
+    pub card_last4: Option<String>,
+    /// `null` until the order is shipped with tracking.
+    pub tracking: Option<Tracking>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+/// An order as staff read it: the customer's order plus who bought it and
+/// every payment (the charge, and a refund once there is one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffOrder {
+    #[serde(flatten)]
+    pub order: Order,
+    pub customer: Customer,
+    pub payments: Vec<PaymentRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Customer {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+}
+
+/// A charge or a refund of an order, as the payment provider knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentRecord {
+    /// `charge` or `refund`.
+    pub kind: String,
+    /// `pending` until the provider confirms, then `succeeded`.
+    pub status: String,
+    pub amount_cents: i64,
+    pub provider: String,
+    /// The provider's reference of the charge or refund.
+    pub reference: String,
     pub card_last4: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
@@ -352,5 +447,27 @@ mod tests {
             assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
         }
         assert!("shipped ".parse::<OrderStatus>().is_err());
+    }
+
+    #[test]
+    fn tracking_needs_a_carrier_and_a_number_or_nothing() {
+        assert_eq!(Tracking::check(" ", "", ""), Ok(None));
+        let tracking = Tracking::check(" DHL ", " 00340434 ", "").unwrap().unwrap();
+        assert_eq!((tracking.carrier.as_str(), tracking.number.as_str(), tracking.url), ("DHL", "00340434", None));
+        let errors = Tracking::check("DHL", "", "").unwrap_err();
+        assert!(errors.contains("number") && !errors.contains("carrier"));
+        let errors = Tracking::check("", "", "https://track.example/1").unwrap_err();
+        assert!(errors.contains("carrier") && errors.contains("number"));
+    }
+
+    #[test]
+    fn tracking_links_are_web_addresses_of_bounded_length() {
+        assert!(Tracking::check("UPS", "1Z", "javascript:alert(1)").unwrap_err().contains("url"));
+        assert!(Tracking::check("UPS", "1Z", "https://x y").unwrap_err().contains("url"));
+        let long = format!("https://{}", "a".repeat(MAX_TRACKING_URL_CHARS));
+        assert!(Tracking::check("UPS", "1Z", &long).unwrap_err().contains("url"));
+        let carrier = "é".repeat(MAX_CARRIER_CHARS);
+        assert!(Tracking::check(&carrier, "1Z", "http://ups.example/1Z").is_ok(), "characters, not bytes");
+        assert!(Tracking::check(&format!("{carrier}x"), "1Z", "").unwrap_err().contains("carrier"));
     }
 }

@@ -71,6 +71,7 @@ pub struct RawProductQuery {
     pub min_price: Option<String>,
     pub max_price: Option<String>,
     pub in_stock: Option<String>,
+    pub min_rating: Option<String>,
     pub q: Option<String>,
     pub sort: Option<String>,
     pub page: Option<String>,
@@ -84,6 +85,8 @@ pub struct ProductQuery {
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
     pub in_stock: bool,
+    /// Only products whose average of visible reviews is at least this (1–5).
+    pub min_rating: Option<u8>,
     pub q: Option<String>,
     pub sort: Sort,
     pub pagination: Pagination,
@@ -127,6 +130,9 @@ impl ProductQuery {
             }
         };
 
+        let min_rating = present(&raw.min_rating)
+            .and_then(|text| crate::review::parse_stars(&text).map_err(|message| fail("min_rating", message)).ok());
+
         let q = present(&raw.q);
         if q.as_ref().is_some_and(|q| q.chars().count() > MAX_SEARCH_LEN) {
             fail("q", format!("must be at most {MAX_SEARCH_LEN} characters"));
@@ -159,7 +165,7 @@ impl ProductQuery {
             }
         };
 
-        errors.into_result(Self { category, min_price, max_price, in_stock, q, sort, pagination })
+        errors.into_result(Self { category, min_price, max_price, in_stock, min_rating, q, sort, pagination })
     }
 
     /// The canonical query string (stable order, defaults left out), used in
@@ -181,6 +187,9 @@ impl ProductQuery {
         }
         if self.in_stock {
             pairs.push(("in_stock", "true".into()));
+        }
+        if let Some(stars) = self.min_rating {
+            pairs.push(("min_rating", stars.to_string()));
         }
         if self.sort != default_sort {
             pairs.push(("sort", self.sort.as_str().into()));
@@ -228,6 +237,7 @@ mod tests {
                 "min_price" => raw.min_price = value,
                 "max_price" => raw.max_price = value,
                 "in_stock" => raw.in_stock = value,
+                "min_rating" => raw.min_rating = value,
                 "q" => raw.q = value,
                 "sort" => raw.sort = value,
                 "page" => raw.page = value,
@@ -251,11 +261,12 @@ mod tests {
             ("min_price", "-1"),
             ("max_price", "ten"),
             ("in_stock", "yes"),
+            ("min_rating", "6"),
             ("sort", "cheapest"),
             ("page", "0"),
         ]))
         .unwrap_err();
-        for field in ["min_price", "max_price", "in_stock", "sort", "page"] {
+        for field in ["min_price", "max_price", "in_stock", "min_rating", "sort", "page"] {
             assert!(errors.contains(field), "{field}: {errors:?}");
         }
         let inverted = ProductQuery::parse(&raw(&[("min_price", "500"), ("max_price", "100")])).unwrap_err();
@@ -269,11 +280,12 @@ mod tests {
             ("q", "red lamp"),
             ("in_stock", "true"),
             ("min_price", "1000"),
+            ("min_rating", "4"),
             ("page", "2"),
         ]))
         .unwrap();
         let text = query.to_query_string();
-        assert_eq!(text, "q=red+lamp&min_price=1000&in_stock=true&sort=-price&page=2");
+        assert_eq!(text, "q=red+lamp&min_price=1000&in_stock=true&min_rating=4&sort=-price&page=2");
         assert_eq!(ProductQuery::parse(&raw(&[])).unwrap().to_query_string(), "");
         assert_eq!(encode("a&b=c/ü"), "a%26b%3Dc%2F%C3%BC");
     }

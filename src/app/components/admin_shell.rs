@@ -29,12 +29,17 @@ pub async fn admin_access() -> Result<StaffAccess, ServerFnError> {
     })
 }
 
-/// The staff pages that exist, in the navigation's order: (label, path).
-const SECTIONS: &[(&str, &str)] = &[
-    ("Dashboard", "/admin"),
-    ("Products", "/admin/products"),
-    ("Categories", "/admin/categories"),
-    ("Inventory", "/admin/inventory"),
+/// The staff pages that exist, in the navigation's order: (label, path,
+/// for admins only).
+const SECTIONS: &[(&str, &str, bool)] = &[
+    ("Dashboard", "/admin", false),
+    ("Products", "/admin/products", false),
+    ("Categories", "/admin/categories", false),
+    ("Orders", "/admin/orders", false),
+    ("Inventory", "/admin/inventory", false),
+    ("Reviews", "/admin/reviews", false),
+    ("Users", "/admin/users", true),
+    ("Reports", "/admin/reports", false),
 ];
 
 #[component]
@@ -53,9 +58,9 @@ pub fn AdminShell() -> impl IntoView {
                 let owner = owner.clone();
                 Suspend::new(async move {
                 match access.await {
-                    Ok(StaffAccess::Granted { .. }) => owner.with(|| view! {
+                    Ok(StaffAccess::Granted { is_admin }) => owner.with(|| view! {
                         <div class="grid grid-cols-[minmax(0,1fr)] gap-6 lg:grid-cols-[13rem_minmax(0,1fr)]">
-                            <AdminNav/>
+                            <AdminNav is_admin/>
                             <div class="min-w-0"><Outlet/></div>
                         </div>
                     }.into_any()),
@@ -74,7 +79,7 @@ pub fn AdminShell() -> impl IntoView {
 /// Sections as a column on a desktop and a scrolling row on a phone; the
 /// current one is marked for people and screen readers.
 #[component]
-fn AdminNav() -> impl IntoView {
+fn AdminNav(is_admin: bool) -> impl IntoView {
     let location = use_location();
     let current = move |path: &str| {
         let here = location.pathname.get();
@@ -83,7 +88,7 @@ fn AdminNav() -> impl IntoView {
     view! {
         <nav aria-label="Admin" class="lg:sticky lg:top-20 lg:self-start">
             <ul class="flex gap-1 overflow-x-auto pb-2 lg:flex-col lg:overflow-visible lg:pb-0">
-                {SECTIONS.iter().map(|(label, path)| {
+                {SECTIONS.iter().filter(|(_, _, admins_only)| is_admin || !admins_only).map(|(label, path, _)| {
                     let path = *path;
                     view! {
                         <li>

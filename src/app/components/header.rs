@@ -20,9 +20,9 @@ pub async fn header_state() -> Result<HeaderData, ServerFnError> {
     use crate::server::context::{self, unavailable};
     let failed =
         |error: &dyn std::fmt::Display| unavailable("the header", "Your account is unavailable right now.", error);
-    let visitor = context::visitor().await.map_err(|e| failed(&e))?;
+    let (core, visitor) = context::core_and_visitor().await.map_err(|e| failed(&e))?;
     let cart_count = match visitor.cart_owner(false).await.map_err(|e| failed(&e))? {
-        Some(owner) => context::core().cart.item_count(&owner).await.map_err(|e| failed(&e))?,
+        Some(owner) => core.cart.item_count(&owner).await.map_err(|e| failed(&e))?,
         None => 0,
     };
     let viewer =
@@ -138,6 +138,7 @@ fn AccountLinks(header: HeaderData, cart_count: CartCount) -> impl IntoView {
         {match header.viewer {
             Some(viewer) => view! {
                 {viewer.is_staff.then(|| view! { <a href="/admin" class="hover:text-brand">"Admin"</a> })}
+                <a href="/wishlist" class="hover:text-brand">"Wishlist"</a>
                 <a href="/orders" class="hover:text-brand">"Orders"</a>
                 <a href="/account" class="hover:text-brand" title=format!("Signed in as {}", viewer.name)>"Account"</a>
                 <SignOutButton class="hover:text-brand"/>

@@ -70,6 +70,7 @@ pub fn use_listing_params() -> Memo<ListingParams> {
 /// the page links.
 #[component]
 pub fn ListingView(listing: Listing, path: String) -> impl IntoView {
+    super::wishlist_button::WishlistedSlugs::provide();
     let Listing { params, list, sort, errors } = listing;
     // The page number has no field of its own to carry its message.
     let problem = match errors.get("page") {
@@ -96,6 +97,7 @@ fn Filters(params: ListingParams, path: String, sort: Sort, errors: FieldErrors)
     let searching = params.q.is_some();
     let messages = |field: &str| errors.get(field).map(<[String]>::to_vec);
     let sort_messages = messages("sort");
+    let rating_messages = messages("min_rating");
     let sorts = Sort::ALL.into_iter().filter(move |s| searching || *s != Sort::Relevance);
     view! {
         <form method="get" action=path class="space-y-4 self-start rounded-card border border-line bg-white p-4" aria-label="Filters">
@@ -109,6 +111,19 @@ fn Filters(params: ListingParams, path: String, sort: Sort, errors: FieldErrors)
                     class="h-4 w-4 rounded border-line text-brand"/>
                 "In stock only"
             </label>
+            <div>
+                <label for="min-rating" class="block text-sm font-medium">"Rating"</label>
+                <select id="min-rating" name="min_rating" class=INPUT_CLASS
+                        aria-describedby=rating_messages.is_some().then_some("min_rating-error")>
+                    <option value="" selected=params.min_rating.is_none()>"Any rating"</option>
+                    {(1..=4).rev().map(|stars: u8| {
+                        let value = stars.to_string();
+                        let selected = params.min_rating.as_deref() == Some(value.as_str());
+                        view! { <option value=value selected=selected>{format!("{stars} stars & up")}</option> }
+                    }).collect_view()}
+                </select>
+                <FieldError field="min_rating" messages=rating_messages/>
+            </div>
             <div>
                 <label for="sort" class="block text-sm font-medium">"Sort by"</label>
                 <select id="sort" name="sort" class=INPUT_CLASS aria-describedby=sort_messages.is_some().then_some("sort-error")>

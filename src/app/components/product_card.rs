@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::price::Price;
+use super::{price::Price, wishlist_button::WishlistButton};
 use nexus_model::ProductCard as Card;
 
 /// A product in a grid: its first photo's thumbnail, lazy-loaded in a square
@@ -24,11 +24,22 @@ pub fn ProductCard(product: Card) -> impl IntoView {
                     </div>
                 }.into_any(),
             }}
+            <WishlistButton slug=product.slug.clone() product_name=product.name.clone() compact=true/>
             <div class="flex flex-1 flex-col gap-1 p-4">
                 <p class="text-xs uppercase tracking-wide text-muted">{product.category.name.clone()}</p>
                 <h3 class="text-sm font-medium text-ink">
                     <a href=href class="after:absolute after:inset-0 focus:outline-none">{product.name.clone()}</a>
                 </h3>
+                <p class="text-xs text-muted" data-testid="card-rating">
+                    {match product.rating_average.filter(|_| product.rating_count > 0) {
+                        Some(average) => view! {
+                            <span aria-hidden="true" class="text-amber-500">"★ "</span>
+                            {format!("{average:.1} ({})", product.rating_count)}
+                            <span class="sr-only">{format!(" out of 5 from {} reviews", product.rating_count)}</span>
+                        }.into_any(),
+                        None => "No reviews yet".into_any(),
+                    }}
+                </p>
                 <div class="mt-auto flex items-center justify-between pt-2">
                     <span class="text-base font-semibold" data-testid="product-price">
                         <Price cents=product.price_cents currency=product.currency.clone()/>

@@ -23,12 +23,12 @@ pub async fn load_account() -> Result<Option<AccountOverview>, ServerFnError> {
     use crate::server::context::{self, unavailable};
     let failed =
         |error: &dyn std::fmt::Display| unavailable("an account", "Your account is unavailable right now.", error);
-    let visitor = context::visitor().await.map_err(|e| failed(&e))?;
+    let (core, visitor) = context::core_and_visitor().await.map_err(|e| failed(&e))?;
     let Some(auth) = visitor.user() else {
         return Ok(None);
     };
     let user = &auth.user;
-    let addresses = context::core().accounts.addresses(user.id).await.map_err(|e| failed(&e))?;
+    let addresses = core.accounts.addresses(user.id).await.map_err(|e| failed(&e))?;
     Ok(Some(AccountOverview {
         name: user.name.clone(),
         email: user.email.clone(),

@@ -27,9 +27,9 @@ pub struct CartPageData {
 pub async fn load_cart() -> Result<CartPageData, ServerFnError> {
     use crate::server::context::{self, unavailable};
     let failed = |error: &dyn std::fmt::Display| unavailable("a cart", "Your cart is unavailable right now.", error);
-    let visitor = context::visitor().await.map_err(|e| failed(&e))?;
+    let (core, visitor) = context::core_and_visitor().await.map_err(|e| failed(&e))?;
     let cart = match visitor.cart_owner(false).await.map_err(|e| failed(&e))? {
-        Some(owner) => Some(context::core().cart.cart(&owner).await.map_err(|e| failed(&e))?),
+        Some(owner) => Some(core.cart.cart(&owner).await.map_err(|e| failed(&e))?),
         None => None,
     };
     let notice = visitor.take_cart_notice().await.map_err(|e| failed(&e))?;

@@ -14,6 +14,7 @@ pub async fn get_home_page() -> Result<HomeData, ServerFnError> {
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    crate::app::components::wishlist_button::WishlistedSlugs::provide();
     let home = OnceResource::new(get_home_page());
     view! {
         <Title text="Shop thousands of products"/>

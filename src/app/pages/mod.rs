@@ -12,6 +12,7 @@ pub mod home;
 pub mod orders;
 pub mod product;
 pub mod search;
+pub mod wishlist;
 
 /// The `slug` segment of the current route.
 pub(crate) fn use_slug() -> leptos::prelude::Memo<String> {

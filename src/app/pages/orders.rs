@@ -14,8 +14,9 @@ use nexus_model::{
 
 use crate::app::{
     components::{
-        form::{FormAlert, SECTION_CLASS},
+        form::FormAlert,
         not_found::NotFound,
+        order_parts::{OrderLines, ShippingTo, StatusTimeline, TrackingInfo},
         price::Price,
         sign_in::SignInRedirect,
     },
@@ -40,11 +41,11 @@ pub async fn load_order(number: String) -> Result<OrderLookup, ServerFnError> {
     use nexus_core::orders::OrderError;
 
     use crate::server::context;
-    let visitor = context::visitor().await.map_err(orders_unavailable)?;
+    let (core, visitor) = context::core_and_visitor().await.map_err(orders_unavailable)?;
     let Some(auth) = visitor.user() else {
         return Ok(OrderLookup::SignedOut);
     };
-    match context::core().orders.customer_order(auth.user.id, &number).await {
+    match core.orders.customer_order(auth.user.id, &number).await {
         Ok(order) => Ok(OrderLookup::Found(Box::new(order))),
         Err(OrderError::NotFound) => Ok(OrderLookup::Missing),
         Err(error) => Err(orders_unavailable(error)),
@@ -57,14 +58,13 @@ pub async fn load_orders(page: u32) -> Result<Option<Page<OrderSummary>>, Server
     use nexus_model::pagination::{DEFAULT_PER_PAGE, Pagination};
 
     use crate::server::context;
-    let visitor = context::visitor().await.map_err(orders_unavailable)?;
+    let (core, visitor) = context::core_and_visitor().await.map_err(orders_unavailable)?;
     let Some(auth) = visitor.user() else {
         return Ok(None);
     };
     let pagination =
         Pagination { page: page.clamp(1, Pagination::last_page(DEFAULT_PER_PAGE)), per_page: DEFAULT_PER_PAGE };
-    let (orders, total) =
-        context::core().orders.customer_orders(auth.user.id, pagination).await.map_err(orders_unavailable)?;
+    let (orders, total) = core.orders.customer_orders(auth.user.id, pagination).await.map_err(orders_unavailable)?;
     Ok(Some(Page::new(orders, pagination, total)))
 }
 
@@ -157,9 +157,6 @@ pub fn OrderPage() -> impl IntoView {
 fn OrderDetail(order: Order) -> impl IntoView {
     let just_placed = use_query_map().with_untracked(|query| query.get("placed").is_some());
     let cancel_error = last_error(ServerAction::<CancelOrder>::new());
-    let currency = order.currency.clone();
-    let money = move |cents: i64| view! { <Price cents=Cents(cents) currency=currency.clone()/> };
-    let address = order.shipping_address.clone();
     let cancellable = order.status.customer_can_cancel();
     view! {
         <Title text=format!("Order {}", order.number)/>
@@ -180,49 +177,11 @@ fn OrderDetail(order: Order) -> impl IntoView {
             </div>
             <FormAlert error=cancel_error/>
 
-            <section class=SECTION_CLASS aria-labelledby="items-heading">
-                <h2 id="items-heading" class="mb-3 text-lg font-semibold">"Items"</h2>
-                <ul class="divide-y divide-line text-sm">
-                    {order.items.iter().map(|line| view! {
-                        <li class="flex justify-between gap-3 py-2">
-                            <span>
-                                <a href=format!("/p/{}", line.product_slug) class="hover:text-brand">{line.name.clone()}</a>
-                                <span class="text-muted">{format!(" × {} · SKU {}", line.quantity, line.sku)}</span>
-                            </span>
-                            {money(line.line_total_cents)}
-                        </li>
-                    }).collect_view()}
-                </ul>
-                <dl class="mt-4 space-y-1 border-t border-line pt-3 text-sm">
-                    <div class="flex justify-between"><dt>"Subtotal"</dt><dd>{money(order.subtotal_cents)}</dd></div>
-                    <div class="flex justify-between"><dt>{format!("Shipping ({})", order.shipping_method.label())}</dt><dd>{money(order.shipping_cents)}</dd></div>
-                    <div class="flex justify-between"><dt>"Tax"</dt><dd>{money(order.tax_cents)}</dd></div>
-                    <div class="flex justify-between text-base font-semibold"><dt>"Total"</dt><dd data-testid="order-total">{money(order.total_cents)}</dd></div>
-                </dl>
-                {order.card_last4.clone().map(|last4| view! { <p class="mt-2 text-sm text-muted">{format!("Paid with the card ending {last4}")}</p> })}
-            </section>
-
+            {order.tracking.clone().map(|tracking| view! { <TrackingInfo tracking/> })}
+            <OrderLines order=order.clone()/>
             <div class="grid gap-6 sm:grid-cols-2">
-                <section class=SECTION_CLASS aria-labelledby="address-heading">
-                    <h2 id="address-heading" class="mb-3 text-lg font-semibold">"Shipping to"</h2>
-                    <address class="not-italic text-sm">
-                        {address.full_name}<br/>{address.line1}<br/>
-                        {address.line2.map(|line| view! { {line}<br/> })}
-                        {format!("{} {}", address.postal_code, address.city)}<br/>{address.country}
-                    </address>
-                </section>
-                <section class=SECTION_CLASS aria-labelledby="timeline-heading">
-                    <h2 id="timeline-heading" class="mb-3 text-lg font-semibold">"Status"</h2>
-                    <ol class="space-y-2 border-l-2 border-line pl-4 text-sm" data-testid="status-timeline">
-                        {order.status_history.into_iter().map(|change| view! {
-                            <li>
-                                <span class="font-medium">{change.status.label()}</span>
-                                <time class="ml-2 text-muted" datetime=change.at.clone()>{change.at.replace('T', " ").replace('Z', " UTC")}</time>
-                                {change.note.map(|note| view! { <p class="text-muted">{note}</p> })}
-                            </li>
-                        }).collect_view()}
-                    </ol>
-                </section>
+                <ShippingTo address=order.shipping_address.clone()/>
+                <StatusTimeline history=order.status_history.clone()/>
             </div>
 
             <div class="flex flex-wrap items-center gap-4">

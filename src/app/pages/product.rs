@@ -9,8 +9,14 @@ use nexus_model::{ProductDetail, catalog::Variant, product_query::encode, varian
 
 use crate::app::{
     components::{
-        add_to_cart::AddToCart, breadcrumb::Breadcrumb, error_view::ErrorView, not_found::NotFound, price::Price,
+        add_to_cart::AddToCart,
+        breadcrumb::Breadcrumb,
+        error_view::ErrorView,
+        not_found::NotFound,
+        price::Price,
         product_card::placeholder_style,
+        reviews::ReviewsSection,
+        wishlist_button::{WishlistButton, WishlistedSlugs},
     },
     seo::{self, JsonLd, PageMeta},
 };
@@ -23,6 +29,7 @@ pub async fn get_product(slug: String) -> Result<Option<ProductDetail>, ServerFn
 
 #[component]
 pub fn ProductPage() -> impl IntoView {
+    WishlistedSlugs::provide();
     let slug = super::use_slug();
     let product = Resource::new(move || slug.get(), get_product);
     view! {
@@ -83,12 +90,14 @@ fn Product(product: ProductDetail) -> impl IntoView {
                     {move || format!("SKU {}", selected.get().map_or_else(|| product.sku.clone(), |v| v.sku))}
                 </p>
                 {move || selected.get().map(|variant| view! { <AddToCart variant_id=variant.id sold_out=variant.stock == 0/> })}
+                <WishlistButton slug=product.slug.clone() product_name=product.name.clone()/>
                 <div class="prose mt-8 max-w-none text-ink/80">
                     <h2 class="text-lg font-semibold text-ink">"Description"</h2>
                     <p class="mt-2 leading-relaxed">{product.description.clone()}</p>
                 </div>
             </div>
         </div>
+        <ReviewsSection slug=product.slug.clone()/>
     }
     // Erased: the full view type is too deep for the compiler to lay out.
     .into_any()
@@ -123,13 +132,17 @@ fn stock_state(variant: Option<&Variant>) -> AnyView {
 fn Rating(average: Option<f64>, count: i32) -> impl IntoView {
     match average.filter(|_| count > 0) {
         Some(average) => view! {
-            <p class="mt-2 text-sm text-muted">
+            <p class="mt-2 text-sm text-muted" data-testid="product-rating">
                 <span aria-hidden="true" class="text-amber-500">"★ "</span>
-                {format!("{average:.1} out of 5 ({count} {})", if count == 1 { "review" } else { "reviews" })}
+                <a href="#reviews" class="hover:underline">
+                    {format!("{average:.1} out of 5 ({count} {})", if count == 1 { "review" } else { "reviews" })}
+                </a>
             </p>
         }
         .into_any(),
-        None => view! { <p class="mt-2 text-sm text-muted">"No reviews yet"</p> }.into_any(),
+        None => {
+            view! { <p class="mt-2 text-sm text-muted" data-testid="product-rating">"No reviews yet"</p> }.into_any()
+        }
     }
 }
 

@@ -1,9 +1,11 @@
-//! Orders of every customer, for staff: the list and status changes.
+//! Orders of every customer, for staff: the list, one order with its
+//! customer and payments, and status changes (with tracking when shipped).
 
 use axum::{Json, extract::State};
 use nexus_core::{
+    model::order::Tracking,
     model::pagination::Page,
-    orders::{Actor, Order, OrderStatus, OrderSummary},
+    orders::{Actor, Order, OrderFilter, OrderStatus, OrderSummary, StaffOrder},
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -20,6 +22,12 @@ use crate::server::{
 pub struct AdminOrderParams {
     /// Only orders in this status.
     status: Option<String>,
+    /// Orders placed on or after this day (`YYYY-MM-DD`, the store's time zone).
+    from: Option<String>,
+    /// Orders placed on or before this day (`YYYY-MM-DD`, the store's time zone).
+    to: Option<String>,
+    /// An order number (`NX-2026-000123`) or the start of the customer's e-mail.
+    q: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
 }
@@ -38,20 +46,41 @@ pub async fn list_orders(
     ApiQuery(params): ApiQuery<AdminOrderParams>,
 ) -> Result<Json<Page<OrderSummary>>, AppError> {
     let pagination = super::pagination(params.page.as_deref(), params.per_page.as_deref())?;
-    let status = match params.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(text) => Some(text.parse::<OrderStatus>().map_err(|message| AppError::invalid("status", message))?),
-        None => None,
-    };
-    let (orders, total) = state.core.orders.all_orders(status, pagination).await?;
+    let filter =
+        OrderFilter::parse(params.status.as_deref(), params.from.as_deref(), params.to.as_deref(), params.q.as_deref())
+            .map_err(AppError::Validation)?;
+    let (orders, total) = state.core.orders.all_orders(&filter, pagination).await?;
     Ok(Json(Page::new(orders, pagination, total)))
+}
+
+/// One order of any customer, with the customer, the payments and who
+/// made each status change.
+#[utoipa::path(get, path = "/admin/orders/{number}", tag = "order admin",
+    params(("number" = String, Path, description = "Order number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order", body = StaffOrder),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_order(
+    State(state): State<AppState>,
+    _staff: StaffUser,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<StaffOrder>, AppError> {
+    Ok(Json(state.core.orders.staff_order(&number).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct StatusChangeRequest {
     /// The new status.
     status: String,
-    /// Shown in the order's history, e.g. a tracking number.
+    /// Shown in the order's history.
     note: Option<String>,
+    /// Where the parcel is; typically sent with `shipped`. Kept on the order
+    /// and shown to the shopper.
+    tracking: Option<Tracking>,
 }
 
 /// Moves an order along: paid → shipped → delivered, or cancels/refunds it.
@@ -64,7 +93,7 @@ pub struct StatusChangeRequest {
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The transition is not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown status or a note over 500 characters", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown status, a note over 500 characters or incomplete tracking, named", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn change_status(
     State(state): State<AppState>,
@@ -73,6 +102,17 @@ pub async fn change_status(
     ApiJson(change): ApiJson<StatusChangeRequest>,
 ) -> Result<Json<Order>, AppError> {
     let to = change.status.trim().parse::<OrderStatus>().map_err(|message| AppError::invalid("status", message))?;
+    let tracking = match change.tracking {
+        Some(tracking) => Tracking::check(&tracking.carrier, &tracking.number, tracking.url.as_deref().unwrap_or(""))
+            .map_err(|mut errors| {
+            for field in ["carrier", "number", "url"] {
+                errors.rename(field, &format!("tracking.{field}"));
+            }
+            AppError::Validation(errors)
+        })?,
+        None => None,
+    };
     let actor = Actor::Staff(staff.0.user.id);
-    Ok(Json(state.core.orders.change_status(&number, to, actor, change.note.as_deref()).await?))
+    let orders = &state.core.orders;
+    Ok(Json(orders.change_status(&number, to, actor, change.note.as_deref(), tracking.as_ref()).await?))
 }

@@ -5,6 +5,7 @@
 
 mod account;
 mod admin_orders;
+mod admin_stats;
 mod admin_users;
 mod auth;
 mod cart;
@@ -15,7 +16,9 @@ mod images;
 mod inventory;
 mod orders;
 mod products;
+mod reviews;
 mod system;
+mod wishlist;
 
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
 use nexus_core::catalog::images::MAX_IMAGE_BYTES;
@@ -40,7 +43,7 @@ const API_BODY_LIMIT: usize = 1024 * 1024;
     ),
     components(schemas(super::error::Problem)),
     modifiers(&BearerAuth),
-    tags((name = "system"), (name = "auth"), (name = "account"), (name = "cart"), (name = "orders"), (name = "catalog"), (name = "catalog admin"), (name = "order admin"), (name = "admin"))
+    tags((name = "system"), (name = "auth"), (name = "account"), (name = "cart"), (name = "orders"), (name = "catalog"), (name = "catalog admin"), (name = "order admin"), (name = "admin"), (name = "reviews"), (name = "review admin"), (name = "wishlist"))
 )]
 struct ApiDoc;
 
@@ -76,7 +79,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::order_detail))
         .routes(routes!(orders::cancel_order))
         .routes(routes!(admin_orders::list_orders))
+        .routes(routes!(admin_orders::get_order))
         .routes(routes!(admin_orders::change_status))
+        .routes(routes!(admin_stats::stats))
         .routes(routes!(admin_users::list_users))
         .routes(routes!(admin_users::update_user))
         .routes(routes!(products::list_products, catalog_admin::create_product))
@@ -87,6 +92,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(inventory::ledger))
         .routes(routes!(inventory::low_stock))
         .routes(routes!(images::update_image, images::delete_image))
+        .routes(routes!(reviews::list_reviews, reviews::create_review))
+        .routes(routes!(reviews::update_review, reviews::delete_review))
+        .routes(routes!(reviews::staff_reviews))
+        .routes(routes!(reviews::moderate_review))
+        .routes(routes!(reviews::hide_author))
+        .routes(routes!(wishlist::get_wishlist))
+        .routes(routes!(wishlist::save_product, wishlist::remove_product))
         .routes(routes!(categories::category_tree, catalog_admin::create_category))
         .routes(routes!(categories::category_detail, catalog_admin::update_category, catalog_admin::delete_category))
         .merge(

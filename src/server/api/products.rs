@@ -27,6 +27,10 @@ pub struct ListParams {
     /// `true` for products with at least one variant in stock.
     #[param(value_type = Option<bool>)]
     in_stock: Option<String>,
+    /// Only products whose average rating (of visible reviews) is at least
+    /// this many stars.
+    #[param(value_type = Option<u8>, minimum = 1, maximum = 5)]
+    min_rating: Option<String>,
     /// Search words: full text over name, SKU and description, prefix
     /// matching, tolerant of one typo.
     q: Option<String>,
@@ -48,6 +52,7 @@ impl From<ListParams> for RawProductQuery {
             min_price: p.min_price,
             max_price: p.max_price,
             in_stock: p.in_stock,
+            min_rating: p.min_rating,
             q: p.q,
             sort: p.sort,
             page: p.page,

@@ -50,9 +50,17 @@ pub fn config(redis_url: &str) -> Config {
 /// so the name repeats on every run; the OID tells parallel tests apart, and
 /// the mark keeps a run from meeting entries an earlier run left in a Redis
 /// that outlived its database cluster (a fresh cluster repeats OIDs).
+///
+/// Commands get seconds rather than the production 250 ms: on two cores
+/// busy with parallel tests a late reply makes the cache count as down for
+/// two seconds, and a rate limit then counts part of a test's attempts in
+/// Redis and part in the instance (the likeliest cause of a password-limit
+/// test that failed once in CI and never alone).
 pub async fn cache_for(pool: &PgPool, redis_url: &str) -> Cache {
-    Cache::new(redis_url, cache_prefix(pool).await)
+    Cache::with_timeout(redis_url, cache_prefix(pool).await, TEST_REDIS_TIMEOUT)
 }
+
+pub const TEST_REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The prefix of the test's cache keys (see [`cache_for`]).
 pub async fn cache_prefix(pool: &PgPool) -> String {
@@ -199,11 +207,17 @@ pub async fn send_empty(app: &Router, method: &str, path: &str, token: Option<&s
 
 /// The router over a configuration the test adjusts (e.g. rate limits).
 pub async fn app_with(pool: PgPool, adjust: impl FnOnce(&mut Config)) -> Router {
+    router::build(state_with(pool, adjust).await)
+}
+
+/// The app state over a configuration the test adjusts; its `core` signs
+/// tokens the router built from it accepts.
+pub async fn state_with(pool: PgPool, adjust: impl FnOnce(&mut Config)) -> AppState {
     let cache = cache_for(&pool, &redis_url()).await;
     let mut config = config(&redis_url());
     adjust(&mut config);
     let core = Core::new(app_pool(&pool), cache, config.core_settings());
-    router::build(AppState::new(config, core))
+    AppState::new(config, core)
 }
 
 /// A user's access token, for a user created with `role`.

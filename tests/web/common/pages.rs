@@ -103,3 +103,12 @@ pub async fn variant_with_stock(pool: &PgPool, stock: i32) -> (i64, String) {
     sqlx::query("UPDATE variants SET stock = $2 WHERE id = $1").bind(id).bind(stock).execute(pool).await.unwrap();
     (id, slug)
 }
+
+/// The text inside the element marked `data-testid="{testid}"` (up to its
+/// first child tag), whatever order the attributes come in.
+pub fn testid_text<'a>(body: &'a str, testid: &str) -> Option<&'a str> {
+    let at = body.find(&format!(r#"data-testid="{testid}""#))?;
+    let start = at + body[at..].find('>')? + 1;
+    let end = start + body[start..].find('<')?;
+    Some(&body[start..end])
+}

@@ -3,10 +3,14 @@
 //! working at once because every request re-reads the active flag.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use nexus_model::{Pagination, account::UserSummary};
+use nexus_model::{
+    Pagination,
+    account::{AuditEntry, UserSummary},
+};
 use sqlx::{PgConnection, PgPool};
 
 use super::{AccountError, Role, audit};
+use crate::db::escape_like;
 
 #[derive(Clone, Debug, Default)]
 pub struct UserFilter {
@@ -74,10 +78,6 @@ pub(super) async fn list_users(
     Ok((users.into_iter().map(UserSummary::from).collect(), total))
 }
 
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
 /// Applies an admin's change to another account, auditing each fact. An
 /// admin may not demote or deactivate themself, so a store always keeps
 /// the admin who made the change.
@@ -128,4 +128,75 @@ async fn set_active(tx: &mut PgConnection, user_id: i64, active: bool) -> Result
         super::refresh_tokens::revoke_all_in(tx, user_id, None).await?;
     }
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    user_id: i64,
+    event: String,
+    occurred_at: DateTime<Utc>,
+    ip: Option<String>,
+    detail: serde_json::Value,
+    actor_name: Option<String>,
+    actor_email: Option<String>,
+}
+
+/// The newest `per_user` events of each of `user_ids` (their own, and
+/// failed sign-ins with their e-mail), newest first, in one statement.
+pub(super) async fn recent_events(
+    pool: &PgPool,
+    user_ids: &[i64],
+    per_user: i64,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let rows: Vec<AuditRow> = sqlx::query_as(
+        "SELECT u.id AS user_id, e.event, e.occurred_at, e.ip, e.detail,
+                a.name AS actor_name, a.email AS actor_email
+         FROM users u
+         CROSS JOIN LATERAL (
+             SELECT * FROM (
+                 (SELECT * FROM audit_events WHERE user_id = u.id ORDER BY occurred_at DESC LIMIT $2)
+                 UNION ALL
+                 (SELECT * FROM audit_events WHERE user_id IS NULL AND lower(email) = lower(u.email)
+                  ORDER BY occurred_at DESC LIMIT $2)
+             ) mine ORDER BY occurred_at DESC LIMIT $2
+         ) e
+         LEFT JOIN users a ON a.id = e.actor_id AND a.id <> u.id
+         WHERE u.id = ANY($1)
+         ORDER BY u.id, e.occurred_at DESC",
+    )
+    .bind(user_ids)
+    .bind(per_user)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| AuditEntry {
+            user_id: row.user_id,
+            summary: audit_summary(&row.event, &row.detail),
+            event: row.event,
+            at: crate::db::timestamp(row.occurred_at),
+            ip: row.ip,
+            actor: row.actor_name.zip(row.actor_email).map(|(name, email)| format!("{name} <{email}>")),
+        })
+        .collect())
+}
+
+/// An audit event in words: its name and the detail it was written with.
+fn audit_summary(event: &str, detail: &serde_json::Value) -> String {
+    let text = |key: &str| detail.get(key).and_then(serde_json::Value::as_str).unwrap_or("?").to_owned();
+    match event {
+        "account.registered" => "Registered".to_owned(),
+        "auth.sign_in" => "Signed in".to_owned(),
+        "auth.sign_in_failed" => "Failed sign-in (wrong password)".to_owned(),
+        "auth.sign_out" => "Signed out".to_owned(),
+        "account.password_changed" => "Changed the password".to_owned(),
+        "admin.role_changed" => format!("Role changed from {} to {}", text("from"), text("to")),
+        "admin.activation_changed" => match detail.get("active").and_then(serde_json::Value::as_bool) {
+            Some(true) => "Activated".to_owned(),
+            _ => "Deactivated".to_owned(),
+        },
+        "reviews.hidden" => "Reviews hidden by staff".to_owned(),
+        "reviews.shown" => "Reviews shown again by staff".to_owned(),
+        other => other.to_owned(),
+    }
 }

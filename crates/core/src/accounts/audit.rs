@@ -36,6 +36,13 @@ pub enum Event<'a> {
         user_id: i64,
         active: bool,
     },
+    /// Staff hid or showed reviews by `user_id` (their author).
+    ReviewsModerated {
+        actor_id: i64,
+        user_id: i64,
+        review_ids: &'a [i64],
+        hidden: bool,
+    },
     /// A staff write to the catalog, recorded in the write's transaction.
     Catalog {
         actor_id: i64,
@@ -168,6 +175,8 @@ impl Event<'_> {
             Event::PasswordChanged { .. } => "account.password_changed",
             Event::RoleChanged { .. } => "admin.role_changed",
             Event::ActivationChanged { .. } => "admin.activation_changed",
+            Event::ReviewsModerated { hidden: true, .. } => "reviews.hidden",
+            Event::ReviewsModerated { hidden: false, .. } => "reviews.shown",
             Event::Catalog { change, .. } => change.name(),
         }
     }
@@ -184,6 +193,9 @@ impl Event<'_> {
             }
             Event::ActivationChanged { actor_id, user_id, active } => {
                 (Some(actor_id), Some(user_id), None, json!({"active": active}))
+            }
+            Event::ReviewsModerated { actor_id, user_id, review_ids, .. } => {
+                (Some(actor_id), Some(user_id), None, json!({"review_ids": review_ids}))
             }
             Event::Catalog { actor_id, change } => (Some(actor_id), None, None, change.detail()),
         }

@@ -23,7 +23,7 @@ use std::{fmt, str::FromStr, sync::Arc};
 use chrono::{DateTime, Utc};
 use nexus_model::{
     FieldErrors, Pagination,
-    account::{Address, UserSummary},
+    account::{Address, AuditEntry, UserSummary},
 };
 use sqlx::PgPool;
 
@@ -388,6 +388,11 @@ impl AccountService {
         pagination: Pagination,
     ) -> Result<(Vec<UserSummary>, i64), AccountError> {
         admin::list_users(&self.pool, filter, pagination).await
+    }
+
+    /// The newest `per_user` audit events of each of `user_ids`.
+    pub async fn recent_events(&self, user_ids: &[i64], per_user: i64) -> Result<Vec<AuditEntry>, AccountError> {
+        Ok(admin::recent_events(&self.pool, user_ids, per_user).await?)
     }
 
     /// An admin's change to another account; see [`admin::update_user`].

@@ -326,7 +326,7 @@ pub(super) struct VariantLine<'a> {
 }
 
 /// A price as the files write it: `365.21`.
-pub(super) struct Decimal(pub Cents);
+pub(crate) struct Decimal(pub Cents);
 
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -13,7 +13,7 @@ use super::{queries::ProductCardRow, search};
 const LISTED: &str = "product_is_listed(p.is_active, p.archived_at)";
 
 /// Columns of a product card; `p` is `products`, `c` its category.
-const CARD_COLUMNS: &str = "
+pub(crate) const CARD_COLUMNS: &str = "
     p.id, p.slug, p.name, p.price_cents, p.in_stock,
     p.rating_average::float8 AS rating_average, p.rating_count,
     c.id AS category_id, c.slug AS category_slug, c.name AS category_name,
@@ -53,6 +53,9 @@ impl Filters<'_> {
         }
         if self.query.in_stock {
             sql.push(" AND p.in_stock");
+        }
+        if let Some(stars) = self.query.min_rating {
+            sql.push(" AND p.rating_average >= ").push_bind(i32::from(stars));
         }
         // Both are served by GIN indexes.
         match (search::prefix_tsquery(words), matching) {

@@ -35,6 +35,7 @@ use sqlx::PgPool;
 
 pub use self::inventory::StockChange;
 use self::tree::CategoryTree;
+pub(crate) use self::{listing::CARD_COLUMNS, queries::ProductCardRow};
 use crate::{
     Settings,
     accounts::audit::{self as audit_trail, CatalogChange},
@@ -43,7 +44,7 @@ use crate::{
 
 /// The cache namespace retired by any catalog write.
 pub const CACHE_NAMESPACE: &str = "catalog";
-const CACHE_TTL: Duration = Duration::from_secs(300);
+pub(crate) const CACHE_TTL: Duration = Duration::from_secs(300);
 const HOME_FEATURED: i64 = 8;
 const HOME_CATEGORIES: usize = 6;
 

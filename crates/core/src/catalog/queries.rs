@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use super::tree::CategoryRow;
 
 #[derive(sqlx::FromRow)]
-pub(super) struct ProductCardRow {
+pub(crate) struct ProductCardRow {
     id: i64,
     slug: String,
     name: String,
@@ -32,7 +32,7 @@ pub(super) struct ProductCardRow {
 }
 
 impl ProductCardRow {
-    pub(super) fn into_card(self, currency: &str) -> ProductCard {
+    pub(crate) fn into_card(self, currency: &str) -> ProductCard {
         ProductCard {
             id: self.id,
             slug: self.slug,

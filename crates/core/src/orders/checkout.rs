@@ -232,7 +232,7 @@ impl OrderService {
         sqlx::query!("DELETE FROM cart_items WHERE cart_id = (SELECT id FROM carts WHERE user_id = $1)", user_id)
             .execute(&mut *tx)
             .await?;
-        let order = queries::order(&mut tx, &number, None).await?.ok_or(OrderError::NotFound)?;
+        let order = queries::order(&mut tx, &number, None, false).await?.ok_or(OrderError::NotFound)?;
         status::publish(
             &mut tx,
             "order.created",

@@ -16,6 +16,7 @@
 //!   true.
 
 mod checkout;
+mod filter;
 mod idempotency;
 mod queries;
 mod status;
@@ -27,10 +28,13 @@ use sqlx::PgPool;
 
 pub use self::{
     checkout::{CheckoutRequest, Placed},
+    filter::{OrderFilter, Search},
     idempotency::delete_expired_keys,
 };
 use crate::{Settings, catalog::CatalogService, payments::PaymentProvider};
-pub use nexus_model::order::{Order, OrderStatus, OrderSummary, Pricing, ShippingMethod, Shortage};
+pub use nexus_model::order::{
+    Order, OrderStatus, OrderSummary, Pricing, ShippingMethod, Shortage, StaffOrder, Tracking,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
@@ -108,13 +112,19 @@ impl OrderService {
     /// One of the customer's orders; someone else's is `NotFound`.
     pub async fn customer_order(&self, user_id: i64, number: &str) -> Result<Order, OrderError> {
         let mut conn = self.pool.acquire().await?;
-        queries::order(&mut conn, number, Some(user_id)).await?.ok_or(OrderError::NotFound)
+        queries::order(&mut conn, number, Some(user_id), false).await?.ok_or(OrderError::NotFound)
     }
 
     /// Any order, for staff.
     pub async fn any_order(&self, number: &str) -> Result<Order, OrderError> {
         let mut conn = self.pool.acquire().await?;
-        queries::order(&mut conn, number, None).await?.ok_or(OrderError::NotFound)
+        queries::order(&mut conn, number, None, false).await?.ok_or(OrderError::NotFound)
+    }
+
+    /// Any order with its customer and payments, for staff.
+    pub async fn staff_order(&self, number: &str) -> Result<StaffOrder, OrderError> {
+        let mut conn = self.pool.acquire().await?;
+        queries::staff_order(&mut conn, number).await?.ok_or(OrderError::NotFound)
     }
 
     /// The customer's orders, newest first, and how many there are.
@@ -123,15 +133,23 @@ impl OrderService {
         user_id: i64,
         pagination: Pagination,
     ) -> Result<(Vec<OrderSummary>, i64), OrderError> {
-        Ok(queries::list(&self.pool, Some(user_id), None, pagination).await?)
+        let filter = OrderFilter::of_customer(user_id);
+        Ok(queries::list(&self.pool, &filter, &self.settings.time_zone, pagination).await?)
     }
 
-    /// Every customer's orders, newest first, optionally of one status.
+    /// Every customer's orders matching `filter`, newest first, and how many
+    /// match.
     pub async fn all_orders(
         &self,
-        status: Option<OrderStatus>,
+        filter: &OrderFilter,
         pagination: Pagination,
     ) -> Result<(Vec<OrderSummary>, i64), OrderError> {
-        Ok(queries::list(&self.pool, None, status, pagination).await?)
+        Ok(queries::list(&self.pool, filter, &self.settings.time_zone, pagination).await?)
+    }
+
+    /// How many orders matching `filter` (whatever its status) are in each
+    /// status.
+    pub async fn count_by_status(&self, filter: &OrderFilter) -> Result<Vec<(OrderStatus, i64)>, OrderError> {
+        Ok(queries::count_by_status(&self.pool, &filter.any_status(), &self.settings.time_zone).await?)
     }
 }

@@ -5,7 +5,7 @@
 //! after that commits, under an idempotency key, and asked again (same key)
 //! until it answers: see [`OrderService::retry_pending_refunds`].
 
-use nexus_model::order::{Order, OrderStatus};
+use nexus_model::order::{Order, OrderStatus, Tracking};
 use sqlx::PgConnection;
 
 use super::{Actor, OrderError, OrderService, queries};
@@ -24,7 +24,7 @@ impl OrderService {
     /// The customer cancels their own order (while pending or paid); a paid
     /// order is refunded.
     pub async fn cancel(&self, user_id: i64, number: &str) -> Result<Order, OrderError> {
-        self.change_status(number, OrderStatus::Cancelled, Actor::Customer(user_id), None).await
+        self.change_status(number, OrderStatus::Cancelled, Actor::Customer(user_id), None, None).await
     }
 
     /// The provider confirmed a charge that was waiting (e.g. from a signed
@@ -39,7 +39,7 @@ impl OrderService {
         .fetch_optional(&self.pool)
         .await?;
         match number {
-            Some(number) => self.change_status(&number, OrderStatus::Paid, Actor::System, None).await,
+            Some(number) => self.change_status(&number, OrderStatus::Paid, Actor::System, None, None).await,
             None => {
                 let number = sqlx::query_scalar!(
                     "SELECT o.number FROM payments p JOIN orders o ON o.id = p.order_id
@@ -56,13 +56,15 @@ impl OrderService {
 
     /// Moves an order to `to` if the transition table allows it. A customer
     /// may only cancel their own order; staff and the store may make any
-    /// allowed move.
+    /// allowed move. `tracking` (typically given with `shipped`) replaces
+    /// the order's tracking; without it the order keeps what it had.
     pub async fn change_status(
         &self,
         number: &str,
         to: OrderStatus,
         actor: Actor,
         note: Option<&str>,
+        tracking: Option<&Tracking>,
     ) -> Result<Order, OrderError> {
         let note = note.map(str::trim).filter(|note| !note.is_empty());
         if note.is_some_and(|note| note.chars().count() > MAX_NOTE_LEN) {
@@ -97,20 +99,31 @@ impl OrderService {
             None
         };
         let refund = if ends_order { record_refund(&mut tx, order.id, number, order.total_cents).await? } else { None };
-        sqlx::query!("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1", order.id, to.as_str())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE orders SET status = $2, updated_at = now(),
+                    tracking_carrier = COALESCE($3, tracking_carrier),
+                    tracking_number = COALESCE($4, tracking_number),
+                    tracking_url = CASE WHEN $4::text IS NULL THEN tracking_url ELSE $5 END
+             WHERE id = $1",
+            order.id,
+            to.as_str(),
+            tracking.map(|t| t.carrier.as_str()),
+            tracking.map(|t| t.number.as_str()),
+            tracking.and_then(|t| t.url.as_deref()),
+        )
+        .execute(&mut *tx)
+        .await?;
         record(&mut tx, order.id, to, actor, note).await?;
         publish(
             &mut tx,
             "order.status_changed",
             serde_json::json!({
                 "order_id": order.id, "number": number, "user_id": order.user_id,
-                "from": from, "to": to, "actor_id": actor.user_id(),
+                "from": from, "to": to, "actor_id": actor.user_id(), "tracking": tracking,
             }),
         )
         .await?;
-        let changed = queries::order(&mut tx, number, None).await?.ok_or(OrderError::NotFound)?;
+        let changed = queries::order(&mut tx, number, None, false).await?.ok_or(OrderError::NotFound)?;
         tx.commit().await?;
         if let Some(change) = restocked {
             self.catalog.stock_changed(&change).await;

@@ -11,5 +11,6 @@ mod demo_catalog;
 mod export;
 mod import_report;
 mod inventory;
+mod reviews;
 mod staff;
 mod stock;
