@@ -1,8 +1,10 @@
 //! Sales figures for staff: one [`SalesReport`] for a range of the store's
 //! days (the reports page, the dashboard and `GET /api/v1/admin/stats` all
 //! read it), and the orders of a range as CSV, streamed. Every figure is
-//! summed in SQL over `orders_created_idx`, in integer cents; which orders
-//! count as revenue is [`KEPT_STATUSES`], here only.
+//! summed in SQL per day over `orders_created_idx` (it carries each order's
+//! status and total, so the scan reads no order row), in integer cents, and
+//! the totals are the days added up; which orders count as revenue is
+//! [`KEPT_STATUSES`], here only.
 
 use std::sync::Arc;
 
@@ -78,22 +80,20 @@ pub struct ReportService {
     settings: Arc<Settings>,
 }
 
+/// One day of the range with what its orders came to, by fate: kept
+/// (revenue), cancelled, refunded, and still pending payment. The report's
+/// totals are these rows added up, so the days and the totals come from one
+/// pass over the range's orders.
 #[derive(sqlx::FromRow)]
-struct Totals {
-    orders_count: i64,
+struct DayRow {
+    day: NaiveDate,
+    orders: i64,
     revenue_cents: i64,
     cancelled_count: i64,
     cancelled_cents: i64,
     refunded_count: i64,
     refunded_cents: i64,
     pending_count: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct DayRow {
-    day: NaiveDate,
-    orders: i64,
-    revenue_cents: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -140,29 +140,25 @@ impl ReportService {
         let zone = self.settings.time_zone.as_str();
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
-        let totals: Totals = sqlx::query_as(&format!(
-            "SELECT count(*) FILTER (WHERE o.status IN {KEPT_STATUSES}) AS orders_count,
-                    COALESCE(sum(o.total_cents) FILTER (WHERE o.status IN {KEPT_STATUSES}), 0)::bigint AS revenue_cents,
-                    count(*) FILTER (WHERE o.status = 'cancelled') AS cancelled_count,
-                    COALESCE(sum(o.total_cents) FILTER (WHERE o.status = 'cancelled'), 0)::bigint AS cancelled_cents,
-                    count(*) FILTER (WHERE o.status = 'refunded') AS refunded_count,
-                    COALESCE(sum(o.total_cents) FILTER (WHERE o.status = 'refunded'), 0)::bigint AS refunded_cents,
-                    count(*) FILTER (WHERE o.status = 'pending') AS pending_count
-             FROM orders o WHERE {IN_RANGE}"
-        ))
-        .bind(range.from)
-        .bind(range.to)
-        .bind(zone)
-        .fetch_one(&mut *tx)
-        .await?;
         let days: Vec<DayRow> = sqlx::query_as(&format!(
             "WITH by_day AS (
-                 SELECT (o.created_at AT TIME ZONE $3)::date AS day, count(*) AS orders,
-                        sum(o.total_cents)::bigint AS revenue_cents
-                 FROM orders o WHERE {IN_RANGE} AND o.status IN {KEPT_STATUSES}
+                 SELECT (o.created_at AT TIME ZONE $3)::date AS day,
+                        count(*) FILTER (WHERE o.status IN {KEPT_STATUSES}) AS orders,
+                        sum(o.total_cents) FILTER (WHERE o.status IN {KEPT_STATUSES})::bigint AS revenue_cents,
+                        count(*) FILTER (WHERE o.status = 'cancelled') AS cancelled_count,
+                        sum(o.total_cents) FILTER (WHERE o.status = 'cancelled')::bigint AS cancelled_cents,
+                        count(*) FILTER (WHERE o.status = 'refunded') AS refunded_count,
+                        sum(o.total_cents) FILTER (WHERE o.status = 'refunded')::bigint AS refunded_cents,
+                        count(*) FILTER (WHERE o.status = 'pending') AS pending_count
+                 FROM orders o WHERE {IN_RANGE}
                  GROUP BY 1
              )
-             SELECT d::date AS day, COALESCE(b.orders, 0) AS orders, COALESCE(b.revenue_cents, 0) AS revenue_cents
+             SELECT d::date AS day, COALESCE(b.orders, 0) AS orders, COALESCE(b.revenue_cents, 0) AS revenue_cents,
+                    COALESCE(b.cancelled_count, 0) AS cancelled_count,
+                    COALESCE(b.cancelled_cents, 0) AS cancelled_cents,
+                    COALESCE(b.refunded_count, 0) AS refunded_count,
+                    COALESCE(b.refunded_cents, 0) AS refunded_cents,
+                    COALESCE(b.pending_count, 0) AS pending_count
              FROM generate_series($1::date, $2::date, interval '1 day') AS d
              LEFT JOIN by_day b ON b.day = d::date
              ORDER BY 1"
@@ -213,19 +209,21 @@ impl ReportService {
         tx.commit().await?;
         let (by_revenue, by_units): (Vec<RankedRow>, Vec<RankedRow>) =
             ranked.into_iter().partition(|row| row.by_revenue);
+        let total = |figure: fn(&DayRow) -> i64| days.iter().map(figure).sum::<i64>();
+        let (orders_count, revenue_cents) = (total(|day| day.orders), total(|day| day.revenue_cents));
         Ok(SalesReport {
             from: range.from.to_string(),
             to: range.to.to_string(),
             time_zone: self.settings.time_zone.clone(),
             currency: self.settings.currency.clone(),
-            orders_count: totals.orders_count,
-            revenue_cents: totals.revenue_cents,
-            average_order_cents: average_cents(totals.revenue_cents, totals.orders_count),
-            cancelled_count: totals.cancelled_count,
-            cancelled_cents: totals.cancelled_cents,
-            refunded_count: totals.refunded_count,
-            refunded_cents: totals.refunded_cents,
-            pending_count: totals.pending_count,
+            orders_count,
+            revenue_cents,
+            average_order_cents: average_cents(revenue_cents, orders_count),
+            cancelled_count: total(|day| day.cancelled_count),
+            cancelled_cents: total(|day| day.cancelled_cents),
+            refunded_count: total(|day| day.refunded_count),
+            refunded_cents: total(|day| day.refunded_cents),
+            pending_count: total(|day| day.pending_count),
             top_products: by_revenue.into_iter().map(TopProduct::from).collect(),
             top_products_by_units: by_units.into_iter().map(TopProduct::from).collect(),
             sales_by_day: days
