@@ -124,6 +124,12 @@ pub fn staff_notice_view(notice: crate::app::forms::StaffNotice) -> AnyView {
 /// A staff list as a table that scrolls sideways inside itself on a phone:
 /// a caption for screen readers, the column headings (label, extra classes
 /// such as `text-right` or `hidden md:table-cell`) and the rows.
+/// One filter of an admin list as the URL gives it: trimmed, and absent
+/// when blank, so an emptied search box means no filter.
+pub fn filter_value(query: &leptos_router::params::ParamsMap, key: &str) -> Option<String> {
+    query.get(key).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
+}
+
 pub fn staff_table(caption: &'static str, columns: &[(&'static str, &'static str)], rows: AnyView) -> AnyView {
     let last = columns.len().saturating_sub(1);
     let headings = columns

@@ -17,6 +17,7 @@ pub mod order_parts;
 pub mod price;
 pub mod product_card;
 pub mod reviews;
+pub mod sales_by_day;
 pub mod sign_in;
 pub mod sign_out;
 pub mod wishlist_button;

@@ -15,11 +15,7 @@ use nexus_model::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::app::components::{
-    admin_shell::staff_table,
-    chart::{Bar, bar_chart},
-    error_view::ErrorView,
-};
+use crate::app::components::{admin_shell::staff_table, error_view::ErrorView, sales_by_day::sales_by_day};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -96,27 +92,6 @@ fn dashboard_view(dashboard: Dashboard) -> AnyView {
             </div>
         }
     };
-    let bars: Vec<Bar> = days
-        .iter()
-        .map(|day| Bar {
-            label: day.date.clone(),
-            value: day.revenue_cents,
-            text: format!("{} from {} orders", money(day.revenue_cents), day.orders),
-        })
-        .collect();
-    let day_rows = days
-        .iter()
-        .rev()
-        .map(|day| {
-            view! {
-                <tr class="border-t border-line">
-                    <td class="py-1.5 pr-3 tabular-nums">{day.date.clone()}</td>
-                    <td class="py-1.5 pr-3 text-right tabular-nums">{day.orders}</td>
-                    <td class="py-1.5 text-right tabular-nums">{money(day.revenue_cents)}</td>
-                </tr>
-            }
-        })
-        .collect_view();
     let status_links = by_status
         .into_iter()
         .map(|(status, count)| {
@@ -169,11 +144,7 @@ fn dashboard_view(dashboard: Dashboard) -> AnyView {
                     {format!("{} from {} orders — reports", money(sales.revenue_cents), sales.orders_count)}
                 </a>
             </div>
-            <div class="mt-2">{bar_chart("Sales by day, last 30 days", &bars)}</div>
-            <details class="mt-2">
-                <summary class="cursor-pointer text-sm text-brand">"Sales by day as a table"</summary>
-                {staff_table("Sales by day, newest first", &[("Day", ""), ("Orders", "text-right"), ("Revenue", "text-right")], day_rows.into_any())}
-            </details>
+            {sales_by_day("Sales by day, last 30 days", days, &sales.currency)}
         </section>
         <div class="mt-6 grid gap-6 xl:grid-cols-[16rem_minmax(0,1fr)]">
             <section aria-labelledby="status-heading">

@@ -15,10 +15,10 @@ use nexus_model::{
 use serde::{Deserialize, Serialize};
 
 use crate::app::components::{
-    admin_shell::staff_table,
-    chart::{Bar, bar_chart},
+    admin_shell::{filter_value, staff_table},
     error_view::ErrorView,
     form::{FieldError, INPUT_CLASS, PRIMARY_BUTTON_CLASS},
+    sales_by_day::sales_by_day,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -52,7 +52,7 @@ pub fn AdminReports() -> impl IntoView {
     let query = use_query_map();
     let range = Memo::new(move |_| {
         query.with(|q| {
-            let get = |key: &str| q.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            let get = |key: &str| filter_value(q, key);
             (get("from"), get("to"))
         })
     });
@@ -111,29 +111,6 @@ fn report_view(page: ReportPage) -> AnyView {
             </div>
         }
     };
-    let bars: Vec<Bar> = report
-        .sales_by_day
-        .iter()
-        .map(|day| Bar {
-            label: day.date.clone(),
-            value: day.revenue_cents,
-            text: format!("{} from {} orders", money(day.revenue_cents), day.orders),
-        })
-        .collect();
-    let day_rows = report
-        .sales_by_day
-        .iter()
-        .rev()
-        .map(|day| {
-            view! {
-                <tr class="border-t border-line">
-                    <td class="py-1.5 pr-3 tabular-nums">{day.date.clone()}</td>
-                    <td class="py-1.5 pr-3 text-right tabular-nums">{day.orders}</td>
-                    <td class="py-1.5 text-right tabular-nums">{money(day.revenue_cents)}</td>
-                </tr>
-            }
-        })
-        .collect_view();
     let products = |caption: &'static str, items: &[TopProduct]| {
         let rows = items
             .iter()
@@ -169,11 +146,7 @@ fn report_view(page: ReportPage) -> AnyView {
         </dl>
         <section class="mt-6" aria-labelledby="by-day-heading">
             <h2 id="by-day-heading" class="text-lg font-semibold">"Sales by day"</h2>
-            <div class="mt-2">{bar_chart("Sales by day", &bars)}</div>
-            <details class="mt-2">
-                <summary class="cursor-pointer text-sm text-brand">"Sales by day as a table"</summary>
-                {staff_table("Sales by day, newest first", &[("Day", ""), ("Orders", "text-right"), ("Revenue", "text-right")], day_rows.into_any())}
-            </details>
+            {sales_by_day("Sales by day", &report.sales_by_day, &report.currency)}
         </section>
         <div class="mt-6 grid gap-6 xl:grid-cols-2">
             <section aria-labelledby="top-revenue-heading">

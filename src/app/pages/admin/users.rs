@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{
     components::{
-        admin_shell::{staff_pager, staff_table},
+        admin_shell::{filter_value, staff_pager, staff_table},
         error_view::ErrorView,
         form::{FieldError, FormAlert, INPUT_CLASS, PRIMARY_BUTTON_CLASS},
     },
@@ -125,7 +125,7 @@ pub fn AdminUsers() -> impl IntoView {
     let query = use_query_map();
     let filters = Memo::new(move |_| {
         query.with(|q| {
-            let get = |key: &str| q.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            let get = |key: &str| filter_value(q, key);
             UserFilters { q: get("q"), role: get("role"), page: get("page") }
         })
     });
