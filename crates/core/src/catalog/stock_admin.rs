@@ -71,8 +71,19 @@ fn push_where(sql: &mut QueryBuilder<'_, Postgres>, scope: Scope, query: &Invent
     }
 }
 
+const FROM: &str = " FROM variants v JOIN products p ON p.id = v.product_id";
+
 async fn inventory(pool: &PgPool, scope: Scope, query: &InventoryQuery) -> Result<Page<InventoryRow>, sqlx::Error> {
-    const FROM: &str = " FROM variants v JOIN products p ON p.id = v.product_id";
+    let mut count = QueryBuilder::new("SELECT count(*)");
+    count.push(FROM);
+    push_where(&mut count, scope, query);
+    let (rows, total) =
+        tokio::try_join!(inventory_rows(pool, scope, query), count.build_query_scalar::<i64>().fetch_one(pool))?;
+    Ok(Page::new(rows, query.pagination, total))
+}
+
+/// The rows of one page of an inventory read, without the count.
+async fn inventory_rows(pool: &PgPool, scope: Scope, query: &InventoryQuery) -> Result<Vec<InventoryRow>, sqlx::Error> {
     let mut select = QueryBuilder::new(
         "SELECT v.id AS variant_id, p.slug AS product_slug, p.name AS product_name, v.name AS variant_name,
                 v.sku, v.stock, v.low_stock_threshold, v.stock <= v.low_stock_threshold AS is_low",
@@ -85,14 +96,8 @@ async fn inventory(pool: &PgPool, scope: Scope, query: &InventoryQuery) -> Resul
         " ORDER BY p.name, p.id, v.position, v.id"
     });
     select.push(" LIMIT ").push_bind(query.pagination.limit()).push(" OFFSET ").push_bind(query.pagination.offset());
-    let mut count = QueryBuilder::new("SELECT count(*)");
-    count.push(FROM);
-    push_where(&mut count, scope, query);
-    let (rows, total) = tokio::try_join!(
-        select.build_query_as::<InventoryRecord>().fetch_all(pool),
-        count.build_query_scalar::<i64>().fetch_one(pool),
-    )?;
-    Ok(Page::new(rows.into_iter().map(InventoryRow::from).collect(), query.pagination, total))
+    let rows = select.build_query_as::<InventoryRecord>().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(InventoryRow::from).collect())
 }
 
 struct LedgerRow {
@@ -137,6 +142,14 @@ impl CatalogService {
     pub async fn low_stock(&self, pagination: Pagination) -> Result<Page<InventoryRow>, CatalogError> {
         let query = InventoryQuery { q: None, low_stock_only: true, pagination };
         Ok(inventory(&self.pool, Scope::Listed, &query).await?)
+    }
+
+    /// The `limit` lowest of [`Self::low_stock`], uncounted: for a glance
+    /// that takes the count from [`Self::overview`].
+    pub async fn lowest_stock(&self, limit: u32) -> Result<Vec<InventoryRow>, CatalogError> {
+        let query =
+            InventoryQuery { q: None, low_stock_only: true, pagination: Pagination { page: 1, per_page: limit } };
+        Ok(inventory_rows(&self.pool, Scope::Listed, &query).await?)
     }
 
     /// One variant as the inventory shows it (archived products' too), for

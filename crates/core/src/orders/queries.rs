@@ -231,8 +231,19 @@ pub(super) async fn list(
     query.push(" OFFSET ").push_bind(pagination.offset());
     // Counted apart: a window count would make the page read every matching
     // order (62 ms for 25,000 paid orders against 7 ms for page + count).
-    let mut count = QueryBuilder::new("SELECT count(*) FROM orders o");
-    filter.push_where(&mut count, time_zone);
+    // Without a narrowing filter the kept counts answer at once (counting
+    // 200,000 orders took 48 ms, on every dashboard view).
+    let mut count = if filter.narrows() {
+        let mut count = QueryBuilder::new("SELECT count(*) FROM orders o");
+        filter.push_where(&mut count, time_zone);
+        count
+    } else {
+        let mut count = QueryBuilder::new("SELECT COALESCE(sum(orders), 0)::bigint FROM order_status_counts");
+        if let Some(status) = filter.status {
+            count.push(" WHERE status = ").push_bind(status.as_str());
+        }
+        count
+    };
     let (rows, total): (Vec<SummaryRow>, i64) =
         tokio::try_join!(query.build_query_as().fetch_all(pool), count.build_query_scalar().fetch_one(pool))?;
     let staff_read = filter.customer.is_none();

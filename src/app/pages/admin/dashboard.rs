@@ -42,14 +42,14 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
         core.reports.totals_by_day(last_30_days),
         core.orders.count_by_status(&everything),
         core.orders.all_orders(&everything, ten),
-        core.catalog.low_stock(ten),
+        core.catalog.lowest_stock(10),
         core.catalog.overview(),
     );
     Ok(Dashboard {
         sales: sales.map_err(|e| failed(&e))?,
         by_status: by_status.map_err(|e| failed(&e))?,
         recent: recent.map_err(|e| failed(&e))?.0,
-        low_stock: low_stock.map_err(|e| failed(&e))?.items,
+        low_stock: low_stock.map_err(|e| failed(&e))?,
         overview: overview.map_err(|e| failed(&e))?,
     })
 }
