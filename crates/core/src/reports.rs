@@ -111,6 +111,11 @@ struct RankedRow {
 const IN_RANGE: &str = "o.created_at >= ($1::date::timestamp AT TIME ZONE $3)
     AND o.created_at < (($2::date + 1)::timestamp AT TIME ZONE $3)";
 
+/// The same range for order lines (`order_items i`), whose `placed_at` is
+/// their order's `created_at`, so the planner scans `order_items_placed_idx`.
+const LINES_IN_RANGE: &str = "i.placed_at >= ($1::date::timestamp AT TIME ZONE $3)
+    AND i.placed_at < (($2::date + 1)::timestamp AT TIME ZONE $3)";
+
 impl ReportService {
     pub fn new(pool: PgPool, settings: Arc<Settings>) -> Self {
         Self { pool, settings }
@@ -168,24 +173,19 @@ impl ReportService {
         .bind(zone)
         .fetch_all(&mut *tx)
         .await?;
-        // Both top lists from one pass over the range's lines; products are
-        // joined for their current names on the twenty rows left.
+        // Both top lists from one pass over the range's lines, found by
+        // their own `placed_at` (one index range) and joined by hash to the
+        // range's kept orders; products are joined for their current names
+        // on the twenty rows left.
         let ranked: Vec<RankedRow> = if top_products == TopProducts::Skipped {
             Vec::new()
         } else {
             sqlx::query_as(&format!(
-                // `OFFSET 0` keeps the lines a per-order lookup in
-                // `order_items_sales_idx`; flattened, the planner hashes every
-                // line ever sold.
                 "WITH per_product AS MATERIALIZED (
                  SELECT i.product_slug, sum(i.quantity)::bigint AS units,
                         sum(i.line_total_cents)::bigint AS revenue_cents
-                 FROM orders o
-                 CROSS JOIN LATERAL (
-                     SELECT product_slug, quantity, line_total_cents FROM order_items
-                     WHERE order_id = o.id OFFSET 0
-                 ) i
-                 WHERE {IN_RANGE} AND o.status IN {KEPT_STATUSES}
+                 FROM order_items i JOIN orders o ON o.id = i.order_id
+                 WHERE {LINES_IN_RANGE} AND {IN_RANGE} AND o.status IN {KEPT_STATUSES}
                  GROUP BY i.product_slug
              ), ranked AS (
                  (SELECT true AS by_revenue, * FROM per_product ORDER BY revenue_cents DESC, product_slug LIMIT 10)

@@ -215,3 +215,54 @@ async fn the_schema_refuses_money_that_could_wrap_or_does_not_add_up(pool: PgPoo
     assert_eq!(constraint(&short).as_deref(), Some("orders_subtotal_equals_lines"), "{short}");
     place(500, 500).await.expect("an order whose lines add up commits");
 }
+
+#[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
+async fn order_lines_carry_their_orders_time_whatever_the_writer_says(pool: PgPool) {
+    let user = support::core(&pool)
+        .await
+        .accounts
+        .create_user(NewUser { email: "ann@example.com", password: "long enough", name: "Ann", role: Role::Customer })
+        .await
+        .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let order: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (number, user_id, status, currency, subtotal_cents, shipping_cents, tax_cents,
+                             total_cents, shipping_method, shipping_address, created_at)
+         VALUES ('NX-T-1', $1, 'pending', 'USD', 500, 0, 0, 500, 'standard', '{}', '2026-03-01T10:00:00Z')
+         RETURNING id",
+    )
+    .bind(user)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO order_items (order_id, product_slug, sku, name, unit_price_cents, quantity, line_total_cents,
+                                  placed_at)
+         VALUES ($1, 'p', 'S', 'P', 500, 1, 500, '1999-01-01T00:00:00Z')",
+    )
+    .bind(order)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let placed_at = || {
+        sqlx::query_scalar::<_, String>(
+            "SELECT to_char(placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM order_items WHERE order_id = $1",
+        )
+        .bind(order)
+        .fetch_one(&pool)
+    };
+    assert_eq!(placed_at().await.unwrap(), "2026-03-01 10:00", "the order's time, not the one written");
+    sqlx::query("UPDATE order_items SET placed_at = now() WHERE order_id = $1")
+        .bind(order)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(placed_at().await.unwrap(), "2026-03-01 10:00", "a line cannot be moved alone");
+    sqlx::query("UPDATE orders SET created_at = '2026-02-27T23:30:00Z' WHERE id = $1")
+        .bind(order)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(placed_at().await.unwrap(), "2026-02-27 23:30", "lines follow their order");
+}
