@@ -2,7 +2,7 @@
 //! health, metrics, API docs and static assets, wrapped in the middleware
 //! every request goes through.
 
-use std::{any::Any, time::Duration};
+use std::{any::Any, sync::LazyLock, time::Duration};
 
 use axum::{
     Router,
@@ -13,7 +13,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
     routing::get,
 };
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::{
     LatencyUnit,
@@ -40,13 +40,22 @@ use crate::app::{App, shell};
 /// `DefaultBodyLimit`; the import has its own cap.
 const BODY_LIMIT_BYTES: usize = 11 * 1024 * 1024;
 
+/// The app's routes, found once per process by running the app with
+/// resource loading suppressed. The suppression is a process-wide flag
+/// (leptos_server's `SuppressResourceLoad`): a resource first polled by a
+/// render elsewhere while the list is being generated waits forever, so
+/// generating it for every router (as parallel tests build theirs) left a
+/// page stalled now and then — a 503 at the request timeout, or a body that
+/// never ended. Once, before any router exists, no render can overlap it.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 pub fn build(state: AppState) -> Router {
     let (api_routes, openapi) = api::router();
     let api_routes = api_routes.route("/metrics", get(render_metrics)).layer(CatchPanicLayer::custom(api_panic));
 
     let leptos_options = state.leptos_options.clone();
     let pages = Router::new()
-        .leptos_routes(&state, generate_route_list(App), {
+        .leptos_routes(&state, ROUTES.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })

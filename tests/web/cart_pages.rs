@@ -27,7 +27,8 @@ async fn a_guest_fills_a_cart_changes_it_and_the_header_counts_it(pool: PgPool) 
     let app = crate::common::app(pool.clone()).await;
     let (variant, slug) = variant_with_stock(&pool, 5).await;
     let product = format!("/p/{slug}");
-    assert!(get_page(&app, &product, None).await.body.contains("Add to cart"));
+    let page = get_page(&app, &product, None).await;
+    assert!(page.body.contains("Add to cart"), "{}: {}", page.status, page.body);
 
     let id = variant.to_string();
     let added = post_form(&app, AddToCart::PATH, &product, &[("variant_id", &id), ("quantity", "2")], None).await;
