@@ -252,17 +252,10 @@ async fn order_lines_carry_their_orders_time_whatever_the_writer_says(pool: PgPo
         .bind(order)
         .fetch_one(&pool)
     };
+    let update = |sql: &'static str| sqlx::query(sql).bind(order).execute(&pool);
     assert_eq!(placed_at().await.unwrap(), "2026-03-01 10:00", "the order's time, not the one written");
-    sqlx::query("UPDATE order_items SET placed_at = now() WHERE order_id = $1")
-        .bind(order)
-        .execute(&pool)
-        .await
-        .unwrap();
+    update("UPDATE order_items SET placed_at = now() WHERE order_id = $1").await.unwrap();
     assert_eq!(placed_at().await.unwrap(), "2026-03-01 10:00", "a line cannot be moved alone");
-    sqlx::query("UPDATE orders SET created_at = '2026-02-27T23:30:00Z' WHERE id = $1")
-        .bind(order)
-        .execute(&pool)
-        .await
-        .unwrap();
+    update("UPDATE orders SET created_at = '2026-02-27T23:30:00Z' WHERE id = $1").await.unwrap();
     assert_eq!(placed_at().await.unwrap(), "2026-02-27 23:30", "lines follow their order");
 }

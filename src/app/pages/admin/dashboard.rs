@@ -36,13 +36,14 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
     let failed = |e: &dyn std::fmt::Display| unavailable("the dashboard", "The dashboard is unavailable right now.", e);
     let today = core.reports.today().await.map_err(|e| failed(&e))?;
     let last_30_days = ReportRange::parse(None, None, today).map_err(|e| failed(&format!("{e:?}")))?;
+    // The newest orders and the lowest stock show the same number of rows.
     let ten = Pagination { page: 1, per_page: 10 };
     let everything = OrderFilter::default();
     let (sales, by_status, recent, low_stock, overview) = tokio::join!(
         core.reports.totals_by_day(last_30_days),
         core.orders.count_by_status(&everything),
         core.orders.all_orders(&everything, ten),
-        core.catalog.lowest_stock(10),
+        core.catalog.lowest_stock(ten.per_page),
         core.catalog.overview(),
     );
     Ok(Dashboard {
