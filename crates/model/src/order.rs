@@ -321,6 +321,35 @@ pub struct Shortage {
     pub available: i32,
 }
 
+/// What checking out the cart would cost now — from the same pricing as
+/// the order itself — and what would stop it (`POST /api/v1/checkout/quote`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Quote {
+    pub lines: Vec<OrderLine>,
+    pub subtotal_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub shipping_method: ShippingMethod,
+    /// Empty when the order can be placed as quoted.
+    pub problems: Vec<QuoteProblem>,
+}
+
+/// A cart line the shopper should know about before paying.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QuoteProblem {
+    /// Fewer units are on sale than the line asks for: placing the order
+    /// would be refused with a 409.
+    OutOfStock { variant_id: i64, sku: String, name: String, requested: i32, available: i32 },
+    /// The price moved since the line was added; the quote (and the
+    /// order) use the current one.
+    PriceChanged { variant_id: i64, sku: String, name: String, added_at_cents: i64, now_cents: i64 },
+}
+
 /// What an order will cost, before it is placed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {

@@ -8,7 +8,7 @@ use axum::{
 };
 use nexus_core::{
     model::pagination::Page,
-    orders::{self, Order, OrderSummary},
+    orders::{self, Order, OrderSummary, Quote},
     payments,
 };
 use serde::Deserialize;
@@ -62,6 +62,24 @@ impl From<CheckoutRequest> for orders::CheckoutRequest {
     }
 }
 
+/// A checkout without the card: what it would cost, shipped where and how.
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct QuoteRequest {
+    /// One of the caller's saved addresses...
+    address_id: Option<i64>,
+    /// ...or an address typed at checkout.
+    shipping_address: Option<AddressInput>,
+    /// `standard` or `express`.
+    shipping_method: String,
+}
+
+impl From<QuoteRequest> for orders::QuoteRequest {
+    fn from(request: QuoteRequest) -> Self {
+        let QuoteRequest { address_id, shipping_address, shipping_method } = request;
+        Self { address_id, shipping_address: shipping_address.map(Into::into), shipping_method }
+    }
+}
+
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -97,6 +115,25 @@ pub async fn place_order(
     };
     let placed = state.core.orders.place_order(auth.user.id, request.into(), key).await?;
     Ok((StatusCode::CREATED, Json(placed.order)))
+}
+
+/// What placing an order for the caller's cart would cost now — lines,
+/// shipping, tax and total from the same pricing as `POST /orders` — and
+/// which lines are short of stock or changed price since they were added.
+/// Changes nothing; any `payment` sent is ignored.
+#[utoipa::path(post, path = "/checkout/quote", tag = "orders", request_body = QuoteRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The totals the order would get, and any problems", body = Quote),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty cart or invalid fields, named", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn quote(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(request): ApiJson<QuoteRequest>,
+) -> Result<Json<Quote>, AppError> {
+    Ok(Json(state.core.orders.quote(auth.user.id, request.into()).await?))
 }
 
 /// The caller's orders, newest first.

@@ -14,7 +14,7 @@
 use chrono::{Datelike, Utc};
 use nexus_model::{
     Cents, FieldErrors,
-    order::{Order, OrderStatus, ShippingAddress, ShippingMethod},
+    order::{Order, OrderStatus, ShippingAddress, ShippingMethod, Totals},
 };
 use serde::Serialize;
 use sqlx::PgConnection;
@@ -55,48 +55,75 @@ struct Checked {
 
 /// Where the order goes: one of the shopper's saved addresses, or one typed
 /// at checkout (checked).
-enum Destination {
+pub(super) enum Destination {
     Saved(i64),
     Typed(ValidAddress),
 }
 
-struct CartLineRow {
-    variant_id: i64,
-    quantity: i32,
-    stock: i32,
+#[derive(sqlx::FromRow)]
+pub(super) struct CartLineRow {
+    pub(super) variant_id: i64,
+    pub(super) quantity: i32,
+    pub(super) stock: i32,
     on_sale: bool,
-    unit_price_cents: i64,
-    sku: String,
+    pub(super) unit_price_cents: i64,
+    pub(super) added_at_price_cents: i64,
+    pub(super) sku: String,
     product_name: String,
     variant_name: String,
-    product_slug: String,
+    pub(super) product_slug: String,
 }
 
 impl CartLineRow {
-    fn name(&self) -> String {
+    pub(super) fn name(&self) -> String {
         crate::cart::line_name(&self.product_name, &self.variant_name)
     }
+
+    /// What of this line cannot be sold now: nothing, or the shortage.
+    pub(super) fn shortage(&self) -> Option<Shortage> {
+        let available = if self.on_sale { self.stock } else { 0 };
+        (self.quantity > available).then(|| Shortage {
+            variant_id: self.variant_id,
+            sku: self.sku.clone(),
+            name: self.name(),
+            requested: self.quantity,
+            available,
+        })
+    }
+}
+
+/// Where and how fast, checked: what a checkout and a quote both need.
+/// Every problem found is added to `errors`.
+pub(super) fn check_delivery(
+    address_id: Option<i64>,
+    shipping_address: Option<AddressInput>,
+    shipping_method: &str,
+    errors: &mut FieldErrors,
+) -> (Option<Destination>, Option<ShippingMethod>) {
+    let method = shipping_method.trim().parse().map_err(|message| errors.add("shipping_method", message)).ok();
+    let destination = match (address_id, shipping_address) {
+        (Some(id), None) => Some(Destination::Saved(id)),
+        (None, Some(typed)) => {
+            typed.validate().map(Destination::Typed).map_err(|problems| errors.extend(problems)).ok()
+        }
+        (None, None) => {
+            errors.add("shipping_address", "is required: send a shipping_address or an address_id");
+            None
+        }
+        (Some(_), Some(_)) => {
+            errors.add("address_id", "cannot be sent together with a shipping_address");
+            None
+        }
+    };
+    (destination, method)
 }
 
 impl CheckoutRequest {
     fn check(self) -> Result<Checked, OrderError> {
         let mut errors = FieldErrors::new();
         let card = self.payment.validate(Utc::now().date_naive()).map_err(|problems| errors.extend(problems)).ok();
-        let method = self.shipping_method.trim().parse().map_err(|message| errors.add("shipping_method", message)).ok();
-        let destination = match (self.address_id, self.shipping_address) {
-            (Some(id), None) => Some(Destination::Saved(id)),
-            (None, Some(typed)) => {
-                typed.validate().map(Destination::Typed).map_err(|problems| errors.extend(problems)).ok()
-            }
-            (None, None) => {
-                errors.add("shipping_address", "is required: send a shipping_address or an address_id");
-                None
-            }
-            (Some(_), Some(_)) => {
-                errors.add("address_id", "cannot be sent together with a shipping_address");
-                None
-            }
-        };
+        let (destination, method) =
+            check_delivery(self.address_id, self.shipping_address, &self.shipping_method, &mut errors);
         match (destination, method, card) {
             (Some(destination), Some(method), Some(card)) if errors.is_empty() => {
                 Ok(Checked { destination, method, card })
@@ -159,27 +186,13 @@ impl OrderService {
             }
         }
         let address = shipping_address(&mut tx, user_id, checked.destination).await?;
-        let lines = lock_cart(&mut tx, user_id).await?;
-        let shortages: Vec<Shortage> = lines
-            .iter()
-            .filter(|line| !line.on_sale || line.quantity > line.stock)
-            .map(|line| Shortage {
-                variant_id: line.variant_id,
-                sku: line.sku.clone(),
-                name: line.name(),
-                requested: line.quantity,
-                available: if line.on_sale { line.stock } else { 0 },
-            })
-            .collect();
+        let lines = cart_lines(&mut tx, user_id, Reading::LockForCheckout).await?;
+        let shortages: Vec<Shortage> = lines.iter().filter_map(CartLineRow::shortage).collect();
         if !shortages.is_empty() {
             return Err(OrderError::OutOfStock(shortages));
         }
 
-        let too_large = || OrderError::invalid("cart", "adds up to more than the store can charge in one order");
-        let line_totals: Option<Vec<i64>> =
-            lines.iter().map(|line| Cents::line_total(line.unit_price_cents, line.quantity)).collect();
-        let subtotal = line_totals.and_then(Cents::checked_sum).ok_or_else(too_large)?;
-        let totals = self.settings.pricing.totals(subtotal, checked.method).ok_or_else(too_large)?;
+        let totals = self.price(&lines, checked.method)?;
         let currency = &self.settings.currency;
         let number = next_order_number(&mut tx).await?;
         let order_id = sqlx::query_scalar!(
@@ -266,7 +279,19 @@ impl OrderService {
     }
 }
 
-async fn shipping_address(
+impl OrderService {
+    /// What `lines` cost shipped by `method`: the one pricing of checkout
+    /// and its quote.
+    pub(super) fn price(&self, lines: &[CartLineRow], method: ShippingMethod) -> Result<Totals, OrderError> {
+        let too_large = || OrderError::invalid("cart", "adds up to more than the store can charge in one order");
+        let line_totals: Option<Vec<i64>> =
+            lines.iter().map(|line| Cents::line_total(line.unit_price_cents, line.quantity)).collect();
+        let subtotal = line_totals.and_then(Cents::checked_sum).ok_or_else(too_large)?;
+        self.settings.pricing.totals(subtotal, method).ok_or_else(too_large)
+    }
+}
+
+pub(super) async fn shipping_address(
     conn: &mut PgConnection,
     user_id: i64,
     destination: Destination,
@@ -288,31 +313,42 @@ impl From<ValidAddress> for ShippingAddress {
     }
 }
 
-/// Locks the user's cart, then its variants in id order, and reads the lines
-/// with current prices and stock.
-async fn lock_cart(conn: &mut PgConnection, user_id: i64) -> Result<Vec<CartLineRow>, OrderError> {
-    let cart_id = sqlx::query_scalar!("SELECT id FROM carts WHERE user_id = $1 FOR UPDATE", user_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+/// How checkout and its quote read the cart.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reading {
+    /// Lock the cart, then its variants in id order, so two checkouts of
+    /// the last units queue on the same rows in the same order.
+    LockForCheckout,
+    /// Only look: a quote changes nothing and must not hold up checkouts.
+    Look,
+}
+
+/// The lines of the user's cart with current prices and stock, read as
+/// `reading` says (one query text for both, so they cannot drift apart).
+pub(super) async fn cart_lines(
+    conn: &mut PgConnection,
+    user_id: i64,
+    reading: Reading,
+) -> Result<Vec<CartLineRow>, OrderError> {
+    const CART: &str = "SELECT id FROM carts WHERE user_id = $1";
+    const LINES: &str = r#"SELECT v.id AS variant_id, i.quantity, v.stock,
+              product_is_listed(p.is_active, p.archived_at) AS on_sale,
+              COALESCE(v.price_cents, p.price_cents) AS unit_price_cents, i.added_at_price_cents, v.sku,
+              p.name AS product_name, v.name AS variant_name, p.slug AS product_slug
+       FROM cart_items i
+       JOIN variants v ON v.id = i.variant_id
+       JOIN products p ON p.id = v.product_id
+       WHERE i.cart_id = $1
+       ORDER BY v.id"#;
+    let (cart, lines) = match reading {
+        Reading::LockForCheckout => (format!("{CART} FOR UPDATE"), format!("{LINES} FOR UPDATE OF v")),
+        Reading::Look => (CART.to_owned(), LINES.to_owned()),
+    };
+    let cart_id: Option<i64> = sqlx::query_scalar(&cart).bind(user_id).fetch_optional(&mut *conn).await?;
     let Some(cart_id) = cart_id else {
         return Err(OrderError::EmptyCart);
     };
-    let lines = sqlx::query_as!(
-        CartLineRow,
-        r#"SELECT v.id AS variant_id, i.quantity, v.stock,
-                  product_is_listed(p.is_active, p.archived_at) AS "on_sale!",
-                  COALESCE(v.price_cents, p.price_cents) AS "unit_price_cents!", v.sku,
-                  p.name AS product_name, v.name AS variant_name, p.slug AS product_slug
-           FROM cart_items i
-           JOIN variants v ON v.id = i.variant_id
-           JOIN products p ON p.id = v.product_id
-           WHERE i.cart_id = $1
-           ORDER BY v.id
-           FOR UPDATE OF v"#,
-        cart_id,
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let lines: Vec<CartLineRow> = sqlx::query_as(&lines).bind(cart_id).fetch_all(&mut *conn).await?;
     if lines.is_empty() {
         return Err(OrderError::EmptyCart);
     }

@@ -19,6 +19,7 @@ mod checkout;
 mod filter;
 mod idempotency;
 mod queries;
+mod quote;
 mod status;
 
 use std::sync::Arc;
@@ -30,10 +31,11 @@ pub use self::{
     checkout::{CheckoutRequest, Placed},
     filter::{OrderFilter, Search},
     idempotency::delete_expired_keys,
+    quote::QuoteRequest,
 };
 use crate::{Settings, catalog::CatalogService, payments::PaymentProvider};
 pub use nexus_model::order::{
-    Order, OrderStatus, OrderSummary, Pricing, ShippingMethod, Shortage, StaffOrder, Tracking,
+    Order, OrderStatus, OrderSummary, Pricing, Quote, QuoteProblem, ShippingMethod, Shortage, StaffOrder, Tracking,
 };
 
 #[derive(Debug, thiserror::Error)]
