@@ -4,7 +4,11 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use nexus_core::{Secret, Settings, model::order::Pricing, rate_limit::RateLimits};
+use nexus_core::{
+    Secret, Settings,
+    model::order::Pricing,
+    rate_limit::{Limit, RateLimits},
+};
 
 use super::client_ip::{ForwardedHeader, TrustedProxies};
 
@@ -32,8 +36,12 @@ pub struct Config {
     /// Absolute origin shoppers reach the store at (`NEXUS_PUBLIC_URL`), for
     /// canonical links, OpenGraph tags and the sitemap. No trailing slash.
     pub public_url: String,
-    /// Limits on sign-in, registration and refresh (`NEXUS_RATE_LIMITS`).
+    /// Limits on sign-in, registration, refresh and API requests
+    /// (`NEXUS_RATE_LIMITS`, `NEXUS_API_READS_PER_MINUTE`, `NEXUS_API_WRITES_PER_MINUTE`).
     pub rate_limits: RateLimits,
+    /// Origins of web apps that may call the API from a browser
+    /// (`NEXUS_CORS_ORIGINS`, comma-separated; none by default).
+    pub cors_origins: Vec<String>,
     /// Shipping prices and tax rate (`NEXUS_SHIPPING_*`, `NEXUS_TAX_RATE_BASIS_POINTS`).
     pub pricing: Pricing,
     /// The IANA zone the store's days are counted in (`NEXUS_TIME_ZONE`,
@@ -227,9 +235,15 @@ impl Config {
             ));
         }
 
+        let defaults = RateLimits::default();
+        let per_minute = |variable, default: Limit| {
+            parse_number(&get, variable, default.max, 1..=1_000_000).map(|max| Limit::per(max, Duration::from_secs(60)))
+        };
+        let api_reads = per_minute("NEXUS_API_READS_PER_MINUTE", defaults.api_reads)?;
+        let api_writes = per_minute("NEXUS_API_WRITES_PER_MINUTE", defaults.api_writes)?;
         let rate_limits = match get("NEXUS_RATE_LIMITS").as_deref() {
-            None | Some("on") => RateLimits::default(),
-            Some("off") => RateLimits { enabled: false, ..Default::default() },
+            None | Some("on") => RateLimits { api_reads, api_writes, ..defaults },
+            Some("off") => RateLimits { enabled: false, ..defaults },
             Some(other) => {
                 return Err(ConfigError::new(
                     "NEXUS_RATE_LIMITS",
@@ -238,6 +252,8 @@ impl Config {
                 ));
             }
         };
+
+        let cors_origins = parse_origins(get("NEXUS_CORS_ORIGINS").as_deref().unwrap_or_default())?;
 
         let defaults = Pricing::default();
         let money = |variable, default: i64| parse_number(&get, variable, default as u64, 0..=100_000_000);
@@ -291,6 +307,7 @@ impl Config {
             log_format,
             public_url,
             rate_limits,
+            cors_origins,
             pricing,
             time_zone,
             trusted_proxies,
@@ -314,6 +331,29 @@ fn parse_number(
             format!("set it to a whole number from {} to {}", range.start(), range.end()),
         )
     })
+}
+
+/// `https://app.example.com, http://localhost:5173` → each origin as
+/// browsers send it: a scheme, a host, maybe a port, nothing else.
+fn parse_origins(list: &str) -> Result<Vec<String>, ConfigError> {
+    let origin = |entry: &str| {
+        let rest = entry.strip_prefix("https://").or_else(|| entry.strip_prefix("http://"))?;
+        let host_and_port = !rest.is_empty() && !rest.contains(['/', '?', '#', '*', ' ', '@']);
+        host_and_port.then(|| entry.to_ascii_lowercase())
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            origin(entry).ok_or_else(|| {
+            ConfigError::new(
+                "NEXUS_CORS_ORIGINS",
+                format!("holds `{entry}`, which is not an origin"),
+                "list origins such as https://app.example.com,http://localhost:5173 (scheme, host and port; no path)",
+            )
+        })
+        })
+        .collect()
 }
 
 fn scheme_of(url: &str) -> &str {
@@ -380,6 +420,26 @@ mod tests {
             assert_eq!(error.variable, variable, "{error}");
             assert!(!error.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn cors_origins_and_api_budgets_are_read_and_checked() {
+        let read = config(&[
+            DB,
+            ("NEXUS_CORS_ORIGINS", "https://App.example.com, http://localhost:5173"),
+            ("NEXUS_API_READS_PER_MINUTE", "1000"),
+        ])
+        .unwrap();
+        assert_eq!(read.cors_origins, ["https://app.example.com", "http://localhost:5173"]);
+        assert_eq!(read.rate_limits.api_reads.max, 1000);
+        assert_eq!(read.rate_limits.api_writes, RateLimits::default().api_writes);
+        assert!(config(&[DB]).unwrap().cors_origins.is_empty(), "none by default");
+        for bad in ["*", "https://app.example.com/", "app.example.com"] {
+            let error = config(&[DB, ("NEXUS_CORS_ORIGINS", bad)]).unwrap_err();
+            assert_eq!(error.variable, "NEXUS_CORS_ORIGINS", "{bad}");
+        }
+        let error = config(&[DB, ("NEXUS_API_WRITES_PER_MINUTE", "0")]).unwrap_err();
+        assert_eq!(error.variable, "NEXUS_API_WRITES_PER_MINUTE");
     }
 
     #[test]

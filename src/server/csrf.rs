@@ -3,8 +3,12 @@
 //! cross-site POSTs; on top of that every unsafe request that a browser
 //! marks as coming from another origin is refused here, before any handler
 //! or server function runs. Requests without `Origin`, `Referer` or
-//! `Sec-Fetch-Site` (API clients, curl) are not browser form posts and pass;
-//! they authenticate with bearer tokens, which a forger cannot attach.
+//! `Sec-Fetch-Site` (API clients, curl) are not browser form posts and pass.
+//! So do requests that carry a bearer token, from any origin: such a
+//! request is judged by its token alone (see `visitor`), never by a cookie,
+//! and a forger's page cannot attach a token it does not have — browsers
+//! send `Authorization` only when the page's own script sets it, after a
+//! CORS preflight this store answered (see `cors`).
 
 use std::sync::Arc;
 
@@ -32,6 +36,9 @@ impl TrustedOrigin {
     /// Whether a request with these headers may change state.
     pub fn allows(&self, method: &Method, headers: &HeaderMap) -> bool {
         if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
+            return true;
+        }
+        if headers.get(header::AUTHORIZATION).is_some_and(|value| value.as_bytes().starts_with(b"Bearer ")) {
             return true;
         }
         if headers.get("sec-fetch-site").is_some_and(|site| site == "cross-site") {
@@ -87,6 +94,15 @@ mod tests {
         assert!(trusted.allows(&post, &headers(&[("referer", "https://shop.example.com/login?x=1")])));
         assert!(trusted.allows(&post, &headers(&[])), "API clients send no Origin");
         assert!(trusted.allows(&Method::GET, &headers(&[("origin", "https://evil.example")])));
+    }
+
+    #[test]
+    fn bearer_requests_pass_from_any_origin_cookie_ones_do_not() {
+        let trusted = TrustedOrigin::new("https://shop.example.com");
+        let foreign = ("origin", "https://app.example.net");
+        assert!(trusted.allows(&Method::POST, &headers(&[foreign, ("authorization", "Bearer abc.def.ghi")])));
+        assert!(!trusted.allows(&Method::POST, &headers(&[foreign, ("cookie", "id=1")])));
+        assert!(!trusted.allows(&Method::POST, &headers(&[foreign, ("authorization", "Basic YTpi")])));
     }
 
     #[test]

@@ -5,10 +5,12 @@
 
 pub mod admin_files;
 pub mod api;
+pub mod api_limits;
 pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod context;
+pub mod cors;
 pub mod crawlers;
 pub mod csrf;
 pub mod error;

@@ -30,8 +30,8 @@ use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    admin_files, api, auth, config::Environment, crawlers, csrf, error::Problem, form_errors, metrics, page_cache,
-    security, state::AppState,
+    admin_files, api, api_limits, auth, config::Environment, cors, crawlers, csrf, error::Problem, form_errors,
+    metrics, page_cache, security, state::AppState,
 };
 use crate::app::{App, shell};
 
@@ -68,6 +68,8 @@ pub fn build(state: AppState) -> Router {
     let hsts = state.config.environment == Environment::Production;
     let sessions = auth::session::layer(state.core.sessions.clone(), state.config.secure_cookies());
     let trusted_origin = csrf::TrustedOrigin::new(&state.config.public_url);
+    let cors_origins = state.config.cors_origins.clone();
+    let api_limit_state = state.clone();
     let capped = Router::new()
         .merge(api_routes)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
@@ -87,7 +89,11 @@ pub fn build(state: AppState) -> Router {
     router
         .layer(middleware::from_fn(form_errors::vouch_for_form_errors))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(api_limit_state, api_limits::enforce))
         .layer(middleware::from_fn_with_state(trusted_origin, csrf::reject_cross_site))
+        // Outside the checks above, so a refusal still tells an allowed
+        // foreign app what happened.
+        .layer(cors::layer(&cors_origins))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(metrics::track))

@@ -51,6 +51,7 @@ pub struct Core {
     pub reports: ReportService,
     pub wishlist: WishlistService,
     pub sessions: WebSessions,
+    pub api_limits: rate_limit::ApiLimiter,
     pool: PgPool,
     cache: Cache,
 }
@@ -71,9 +72,10 @@ impl Core {
         let wishlist = WishlistService::new(pool.clone(), settings.currency.clone());
         let orders = OrderService::new(pool.clone(), catalog.clone(), payments, settings.clone());
         let reports = ReportService::new(pool.clone(), settings.clone());
+        let api_limits = rate_limit::ApiLimiter::new(cache.clone(), settings.rate_limits);
         let accounts = AccountService::new(pool.clone(), cache.clone(), settings);
         let sessions = WebSessions::new(pool.clone());
-        Self { catalog, cart, orders, accounts, reviews, reports, wishlist, sessions, pool, cache }
+        Self { catalog, cart, orders, accounts, reviews, reports, wishlist, sessions, api_limits, pool, cache }
     }
 
     pub fn pool(&self) -> &PgPool {

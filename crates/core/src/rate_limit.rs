@@ -1,6 +1,6 @@
-//! Rate limits on sign-in, registration, token refresh and page-cache
-//! growth: fixed windows counted in Redis, so every app instance shares one
-//! count per client IP and per account. When Redis is down each instance
+//! Rate limits on sign-in, registration, token refresh, page-cache growth
+//! and every API request: fixed windows counted in Redis, so every app
+//! instance shares one count per client IP, account or access token. When Redis is down each instance
 //! keeps counting on its own, so an attacker gains at most a factor of the
 //! instance count rather than unlimited attempts.
 
@@ -38,6 +38,12 @@ pub struct RateLimits {
     /// New whole-page cache entries one client may cause; past it, its
     /// pages are still served, just not kept.
     pub page_cache_stores_per_ip: Limit,
+    /// API reads (`GET`, `HEAD`, GraphQL queries) per access token, or per
+    /// client address when anonymous (`NEXUS_API_READS_PER_MINUTE`).
+    pub api_reads: Limit,
+    /// API writes (every other method) per access token or client address
+    /// (`NEXUS_API_WRITES_PER_MINUTE`).
+    pub api_writes: Limit,
 }
 
 impl Default for RateLimits {
@@ -50,7 +56,75 @@ impl Default for RateLimits {
             register_per_ip: Limit::per(10, 60 * MINUTE),
             refresh_per_ip: Limit::per(60, MINUTE),
             page_cache_stores_per_ip: Limit::per(120, MINUTE),
+            api_reads: Limit::per(600, MINUTE),
+            api_writes: Limit::per(120, MINUTE),
         }
+    }
+}
+
+/// Whether an API request reads or changes something: each has its own budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiAccess {
+    Read,
+    Write,
+}
+
+/// Who an API request is counted against: the access token it carries
+/// (its id), or without a valid one the client's address group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiCaller {
+    Token(String),
+    Client(String),
+}
+
+impl RateLimits {
+    /// The budget of one kind of API request.
+    pub fn api(&self, access: ApiAccess) -> Limit {
+        match access {
+            ApiAccess::Read => self.api_reads,
+            ApiAccess::Write => self.api_writes,
+        }
+    }
+}
+
+impl ApiCaller {
+    /// An anonymous caller at `ip`, grouped like every per-client limit.
+    pub fn client(ip: Option<&str>) -> Self {
+        Self::Client(ip.map_or_else(|| "unknown".to_owned(), client_group))
+    }
+
+    fn key(&self, access: ApiAccess) -> String {
+        let access = match access {
+            ApiAccess::Read => "read",
+            ApiAccess::Write => "write",
+        };
+        match self {
+            Self::Token(id) => format!("api:{access}:token:{id}"),
+            Self::Client(group) => format!("api:{access}:ip:{group}"),
+        }
+    }
+}
+
+/// Where one counted request leaves its window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tally {
+    pub limit: u64,
+    /// Requests counted in this window, this one included.
+    pub hits: u64,
+    pub resets_in: Duration,
+}
+
+impl Tally {
+    pub fn allowed(&self) -> bool {
+        self.hits <= self.limit
+    }
+
+    pub fn remaining(&self) -> u64 {
+        self.limit.saturating_sub(self.hits)
+    }
+
+    pub fn retry_after(&self) -> RetryAfter {
+        RetryAfter(self.resets_in)
     }
 }
 
@@ -94,16 +168,28 @@ impl RateLimiter {
 
     /// Counts one attempt at `key` and refuses it beyond the limit.
     pub async fn hit(&self, key: &str, limit: Limit) -> Result<(), RetryAfter> {
+        let tally = self.count(key, limit).await;
+        if tally.allowed() { Ok(()) } else { Err(tally.retry_after()) }
+    }
+
+    /// Counts one API request of `caller` against the budget of its kind.
+    pub async fn api_request(&self, caller: &ApiCaller, access: ApiAccess, limits: &RateLimits) -> Tally {
+        self.count(&caller.key(access), limits.api(access)).await
+    }
+
+    /// Counts one attempt at `key` and says where its window stands; the
+    /// caller decides what a refusal means.
+    pub async fn count(&self, key: &str, limit: Limit) -> Tally {
         let key = format!("rl:{key}");
-        let (hits, remaining) = match self.cache.count_hit(&key, limit.window).await {
+        let (hits, resets_in) = match self.cache.count_hit(&key, limit.window).await {
             Some((hits, remaining_ms)) => (hits, Duration::from_millis(remaining_ms)),
             None => self.hit_locally(&key, limit.window),
         };
-        if hits > limit.max {
+        let tally = Tally { limit: limit.max, hits, resets_in };
+        if !tally.allowed() {
             metrics::counter!("nexus_rate_limited_total").increment(1);
-            return Err(RetryAfter(remaining));
         }
-        Ok(())
+        tally
     }
 
     /// Clears the count at `key`.
@@ -126,6 +212,27 @@ impl RateLimiter {
         }
         entry.0 += 1;
         (entry.0, entry.1 - now)
+    }
+}
+
+/// The budgets of API requests, shared by every adapter (JSON, GraphQL).
+#[derive(Clone)]
+pub struct ApiLimiter {
+    limiter: RateLimiter,
+    limits: RateLimits,
+}
+
+impl ApiLimiter {
+    pub fn new(cache: Cache, limits: RateLimits) -> Self {
+        Self { limiter: RateLimiter::new(cache), limits }
+    }
+
+    /// Counts one request of `caller`; `None` when limits are off.
+    pub async fn admit(&self, caller: &ApiCaller, access: ApiAccess) -> Option<Tally> {
+        if !self.limits.enabled {
+            return None;
+        }
+        Some(self.limiter.api_request(caller, access, &self.limits).await)
     }
 }
 
@@ -154,5 +261,27 @@ mod tests {
         assert!(limiter.hit("other", limit).await.is_ok(), "keys are counted apart");
         tokio::time::sleep(Duration::from_millis(250)).await;
         assert!(limiter.hit("k", limit).await.is_ok(), "a new window starts");
+    }
+
+    #[tokio::test]
+    async fn api_reads_and_writes_have_their_own_budgets_per_caller() {
+        let limiter = RateLimiter::new(Cache::new("redis://127.0.0.1:1", "test"));
+        let limits = RateLimits {
+            api_reads: Limit::per(2, Duration::from_secs(60)),
+            api_writes: Limit::per(1, Duration::from_secs(60)),
+            ..Default::default()
+        };
+        let token = ApiCaller::Token("jti-1".into());
+        let first = limiter.api_request(&token, ApiAccess::Read, &limits).await;
+        assert_eq!((first.limit, first.remaining(), first.allowed()), (2, 1, true));
+        assert!(limiter.api_request(&token, ApiAccess::Write, &limits).await.allowed(), "writes count apart");
+        assert!(limiter.api_request(&token, ApiAccess::Read, &limits).await.allowed());
+        let third = limiter.api_request(&token, ApiAccess::Read, &limits).await;
+        assert!(!third.allowed());
+        assert_eq!(third.remaining(), 0);
+        assert!(third.resets_in <= Duration::from_secs(60));
+        let same_address = ApiCaller::client(Some("::ffff:203.0.113.5"));
+        assert_eq!(same_address, ApiCaller::client(Some("203.0.113.5")));
+        assert!(limiter.api_request(&same_address, ApiAccess::Read, &limits).await.allowed(), "callers count apart");
     }
 }

@@ -76,6 +76,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cart::add_item))
         .routes(routes!(cart::update_item, cart::remove_item))
         .routes(routes!(orders::list_orders, orders::place_order))
+        .routes(routes!(orders::quote))
         .routes(routes!(orders::order_detail))
         .routes(routes!(orders::cancel_order))
         .routes(routes!(admin_orders::list_orders))
@@ -116,6 +117,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/api/v1", v1)
         .split_for_parts();
     (router.method_not_allowed_fallback(method_not_allowed), openapi)
+}
+
+/// Whether `path` belongs to the surface external apps use — the versioned
+/// API and GraphQL — rather than to the pages and their server functions.
+/// Rate limits and cross-origin access cover these routes alone.
+pub fn serves_apps(path: &str) -> bool {
+    path.starts_with("/api/v1/") || path.starts_with("/api/graphql")
 }
 
 /// `page` and `per_page` of a list request; a bad value is a 422 naming it.

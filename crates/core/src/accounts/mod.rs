@@ -34,7 +34,11 @@ pub use self::{
     admin::{UserChange, UserFilter},
     passwords::{MAX_PASSWORD_BYTES, MIN_PASSWORD_LEN},
 };
-use crate::{Settings, cache::Cache, rate_limit::RetryAfter};
+use crate::{
+    Settings,
+    cache::Cache,
+    rate_limit::{ApiCaller, RetryAfter},
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -310,6 +314,17 @@ impl AccountService {
     /// signature, expiry or key is wrong, when it or its refresh-token family
     /// was revoked (sign-out, reuse of a spent refresh token), or
     /// when it predates the user's last password change or deactivation.
+    /// Whom an API request's limits count: the access token's id when it
+    /// carries a current one signed by us (checked without a database round
+    /// trip: a revoked token is refused later anyway), else the client's
+    /// address. A forged, garbled or expired token buys no budget of its own.
+    pub fn api_caller(&self, bearer: Option<&str>, ip: Option<&str>) -> ApiCaller {
+        match bearer.map(|token| self.keys.verify(token)) {
+            Some(Ok(grant)) => ApiCaller::Token(grant.jti),
+            _ => ApiCaller::client(ip),
+        }
+    }
+
     pub async fn authenticate_bearer(&self, token: &str) -> Result<(User, AccessGrant), AccountError> {
         let grant = self.keys.verify(token).map_err(AccountError::AccessDenied)?;
         let (user, revoked) = tokio::try_join!(
