@@ -17,6 +17,7 @@ mod catalog_api;
 mod catalog_pages;
 mod client_ip;
 mod edge;
+mod external_apps;
 mod http;
 mod inventory_api;
 mod order_admin;
