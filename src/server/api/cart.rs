@@ -30,6 +30,8 @@ pub async fn get_cart(State(state): State<AppState>, auth: AuthUser) -> Result<J
 #[derive(Deserialize, ToSchema)]
 pub struct NewCartItem {
     variant_id: i64,
+    /// Units to add; a line holds at most 999.
+    #[schema(minimum = 1, maximum = 999)]
     quantity: i32,
 }
 
@@ -51,6 +53,8 @@ pub async fn add_item(
 
 #[derive(Deserialize, ToSchema)]
 pub struct QuantityChange {
+    /// The line's new quantity; 0 removes it.
+    #[schema(minimum = 0, maximum = 999)]
     quantity: i32,
 }
 
