@@ -17,6 +17,7 @@ mod catalog_api;
 mod catalog_pages;
 mod client_ip;
 mod edge;
+mod fuzz_findings;
 mod http;
 mod inventory_api;
 mod order_admin;
