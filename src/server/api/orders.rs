@@ -82,6 +82,8 @@ pub struct PageParams {
         (status = 201, description = "The order, paid (or pending while the provider confirms)", body = Order, links(
             ("OrderDetail" = (operation_id = "order_detail", parameters(("number" = "$response.body#/number")))),
             ("CancelOrder" = (operation_id = "cancel_order", parameters(("number" = "$response.body#/number")))),
+            ("StaffOrder" = (operation_id = "get_order", parameters(("number" = "$response.body#/number")))),
+            ("ChangeStatus" = (operation_id = "change_status", parameters(("number" = "$response.body#/number")))),
         )),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 402, description = "The card was declined; nothing was reserved", body = Problem, content_type = "application/problem+json"),
