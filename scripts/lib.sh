@@ -13,6 +13,9 @@ CARGO_LEPTOS_VERSION="0.3.10"
 WASM_BINDGEN_VERSION="0.2.130"
 # The sqlx-cli that checks the committed query data matches the sqlx crate.
 SQLX_CLI_VERSION="0.8.6"
+# The API fuzz (scripts/fuzz-api); its CLI's check names are pinned with it.
+SCHEMATHESIS_VERSION="4.32.5"
+NEXUS_VENV="$HOME/.cache/nexus/venv"
 
 # Builds live outside the clone so CI and later runs reuse them.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/nexus/target}"
@@ -82,6 +85,18 @@ ensure_build_tools() {
     say "installing the npm tools (Tailwind, wasm-opt, Playwright)"
     quietly npm ci --no-audit --no-fund
   fi
+}
+
+# schemathesis in its own virtualenv, from PyPI only (not any local wheel
+# directory pip may be configured with).
+ensure_schemathesis() {
+  [ "$("$NEXUS_VENV/bin/st" --version 2>/dev/null)" = "st, version $SCHEMATHESIS_VERSION" ] && return
+  command -v python3 >/dev/null || apt_install python3
+  python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
+  say "installing schemathesis $SCHEMATHESIS_VERSION from PyPI (once per machine; a minute)"
+  quietly python3 -m venv --clear "$NEXUS_VENV"
+  quietly env -u PIP_FIND_LINKS -u PIP_NO_INDEX "$NEXUS_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    --index-url https://pypi.org/simple "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
 ensure_chromium() {

@@ -72,7 +72,7 @@ pub fn build(state: AppState) -> Router {
     let api_limit_state = state.clone();
     let capped = Router::new()
         .merge(api_routes)
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .merge(SwaggerUi::new("/api/docs").external_url_unchecked("/api/openapi.json", api::served_document(&openapi)))
         .merge(crawlers::routes())
         .merge(admin_files::routes())
         .nest_service("/pkg", static_assets(&state))

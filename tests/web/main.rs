@@ -18,6 +18,7 @@ mod catalog_pages;
 mod client_ip;
 mod edge;
 mod external_apps;
+mod fuzz_findings;
 mod http;
 mod inventory_api;
 mod order_admin;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use nexus_model::FieldErrors;
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
 /// Migrations compiled into the binary from `migrations/`.
@@ -24,6 +25,20 @@ pub enum DbError {
         "NEXUS_TIME_ZONE is `{0}`, which PostgreSQL does not know; set it to an IANA zone such as UTC or Europe/Berlin"
     )]
     UnknownTimeZone(String),
+}
+
+/// Whether PostgreSQL refused a text value it cannot hold: a NUL character
+/// (`\u0000`), which JSON, form and URL encodings all carry but a `text`
+/// column cannot store (SQLSTATE 22021). The text came from the client, so
+/// each service answers it as the client's mistake, not a failure of ours.
+pub(crate) fn is_unstorable_text(error: &sqlx::Error) -> bool {
+    error.as_database_error().and_then(|error| error.code()).is_some_and(|code| code == "22021")
+}
+
+/// The problem reported for such text. The database does not say which
+/// value it was, so it is filed under `text`.
+pub(crate) fn unstorable_text() -> FieldErrors {
+    FieldErrors::one("text", "must not contain the NUL character (\\u0000)")
 }
 
 pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool, DbError> {

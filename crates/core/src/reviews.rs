@@ -36,7 +36,18 @@ pub enum ReviewError {
     #[error("invalid fields: {0:?}")]
     Invalid(FieldErrors),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+/// Text PostgreSQL cannot store is the client's mistake; see [`crate::db::is_unstorable_text`].
+impl From<sqlx::Error> for ReviewError {
+    fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_unstorable_text(&error) {
+            Self::Invalid(crate::db::unstorable_text())
+        } else {
+            Self::Database(error)
+        }
+    }
 }
 
 /// Staff's filter of all reviews.

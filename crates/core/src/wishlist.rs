@@ -23,7 +23,15 @@ pub enum WishlistError {
     #[error("{0}")]
     Full(String),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+/// The only text a wishlist takes is a slug, and one PostgreSQL cannot
+/// store (see [`crate::db::is_unstorable_text`]) names no product.
+impl From<sqlx::Error> for WishlistError {
+    fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_unstorable_text(&error) { Self::NotFound } else { Self::Database(error) }
+    }
 }
 
 /// The most products one wishlist holds: a list a person reads, and a

@@ -18,13 +18,21 @@ use crate::server::{
 /// An address as the client sends it.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct AddressInput {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub full_name: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub line1: String,
+    #[schema(max_length = 200)]
     pub line2: Option<String>,
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub city: String,
+    #[schema(min_length = 1, max_length = 20, pattern = r"\S")]
     pub postal_code: String,
-    /// ISO 3166-1 alpha-2, e.g. `US`.
+    /// ISO 3166-1 alpha-2, e.g. `US` (any case).
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country: String,
+    /// Digits, spaces and `+ - ( ) .`.
+    #[schema(max_length = 30, pattern = r"^[0-9 +\-().]*$")]
     pub phone: Option<String>,
 }
 
@@ -39,12 +47,19 @@ impl From<AddressInput> for accounts::AddressInput {
 /// optional fields an empty string clears them.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct AddressPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     full_name: Option<String>,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     line1: Option<String>,
+    #[schema(max_length = 200)]
     line2: Option<String>,
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     city: Option<String>,
+    #[schema(min_length = 1, max_length = 20, pattern = r"\S")]
     postal_code: Option<String>,
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     country: Option<String>,
+    #[schema(max_length = 30, pattern = r"^[0-9 +\-().]*$")]
     phone: Option<String>,
 }
 
@@ -57,6 +72,7 @@ impl From<AddressPatch> for accounts::AddressPatch {
 
 #[derive(Deserialize, ToSchema)]
 pub struct ProfilePatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: Option<String>,
 }
 
@@ -82,6 +98,8 @@ pub async fn update_me(
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordChange {
     current_password: String,
+    /// At least 8 characters, at most 1,024 bytes.
+    #[schema(min_length = 8, max_length = 256)]
     new_password: String,
 }
 
@@ -127,7 +145,10 @@ pub async fn list_addresses(State(state): State<AppState>, auth: AuthUser) -> Re
 /// Saves a new address.
 #[utoipa::path(post, path = "/me/addresses", tag = "account", request_body = AddressInput, security(("bearer" = [])),
     responses(
-        (status = 201, description = "Saved", body = Address),
+        (status = 201, description = "Saved", body = Address, links(
+            ("UpdateAddress" = (operation_id = "update_address", parameters(("id" = "$response.body#/id")))),
+            ("DeleteAddress" = (operation_id = "delete_address", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already 20 addresses", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid fields, each named", body = Problem, content_type = "application/problem+json"),

@@ -21,6 +21,7 @@ use crate::server::{
 #[into_params(parameter_in = Query)]
 pub struct AdminOrderParams {
     /// Only orders in this status.
+    #[param(value_type = Option<nexus_core::model::order::OrderStatus>)]
     status: Option<String>,
     /// Orders placed on or after this day (`YYYY-MM-DD`, the store's time zone).
     from: Option<String>,
@@ -33,7 +34,7 @@ pub struct AdminOrderParams {
 }
 
 /// Every customer's orders, newest first, each with the customer's e-mail.
-#[utoipa::path(get, path = "/admin/orders", tag = "order admin", params(AdminOrderParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/admin/orders", tag = "order admin", operation_id = "admin_list_orders", params(AdminOrderParams), security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of orders", body = Page<OrderSummary>),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -75,8 +76,10 @@ pub async fn get_order(
 #[derive(Deserialize, ToSchema)]
 pub struct StatusChangeRequest {
     /// The new status.
+    #[schema(value_type = nexus_core::model::order::OrderStatus)]
     status: String,
     /// Shown in the order's history.
+    #[schema(max_length = 500)]
     note: Option<String>,
     /// Where the parcel is; typically sent with `shipped`. Kept on the order
     /// and shown to the shopper.

@@ -22,7 +22,7 @@ use crate::server::{
 pub struct UserListParams {
     /// Part of the e-mail or name.
     q: Option<String>,
-    /// `customer`, `staff` or `admin`.
+    #[param(value_type = Option<super::openapi::RoleName>)]
     role: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
@@ -54,7 +54,7 @@ pub async fn list_users(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
-    /// `customer`, `staff` or `admin`.
+    #[schema(value_type = Option<super::openapi::RoleName>)]
     role: Option<String>,
     is_active: Option<bool>,
 }

@@ -14,8 +14,12 @@ use crate::server::{
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// At least 8 characters, at most 1,024 bytes.
+    #[schema(min_length = 8, max_length = 256)]
     password: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
 }
 
@@ -24,8 +28,10 @@ pub struct Profile {
     id: i64,
     email: String,
     name: String,
+    #[schema(value_type = super::openapi::RoleName)]
     role: String,
     /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
@@ -43,6 +49,7 @@ impl From<User> for Profile {
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
+    #[schema(format = Email, max_length = 254)]
     email: String,
     password: String,
 }
@@ -52,6 +59,7 @@ pub struct TokenPair {
     access_token: String,
     refresh_token: String,
     /// Always `Bearer`.
+    #[schema(pattern = "^Bearer$")]
     token_type: &'static str,
     /// Seconds until the access token expires.
     expires_in: i64,
@@ -96,7 +104,9 @@ pub async fn register(
 /// Exchanges an e-mail and password for an access and a refresh token.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 200, description = "Signed in; send `access_token` as a bearer token", body = TokenPair, links(
+            ("Me" = (operation_id = "me", description = "The signed-in user, with `Authorization: Bearer {access_token}`")),
+        )),
         (status = 401, description = "Wrong e-mail or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts for this address or account; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -30,13 +30,18 @@ pub async fn get_cart(State(state): State<AppState>, auth: AuthUser) -> Result<J
 #[derive(Deserialize, ToSchema)]
 pub struct NewCartItem {
     variant_id: i64,
+    /// Units to add; a line holds at most 999.
+    #[schema(minimum = 1, maximum = 999)]
     quantity: i32,
 }
 
 /// Adds units of a variant; adding a variant already in the cart adds to its quantity.
 #[utoipa::path(post, path = "/cart/items", tag = "cart", request_body = NewCartItem, security(("bearer" = [])),
     responses(
-        (status = 201, description = "The cart after adding", body = Cart),
+        (status = 201, description = "The cart after adding", body = Cart, links(
+            ("UpdateFirstLine" = (operation_id = "update_item", parameters(("id" = "$response.body#/items/0/id")))),
+            ("RemoveFirstLine" = (operation_id = "remove_item", parameters(("id" = "$response.body#/items/0/id")))),
+        )),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Quantity under 1, more than in stock, or no such variant on sale", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -51,6 +56,8 @@ pub async fn add_item(
 
 #[derive(Deserialize, ToSchema)]
 pub struct QuantityChange {
+    /// The line's new quantity; 0 removes it.
+    #[schema(minimum = 0, maximum = 999)]
     quantity: i32,
 }
 

@@ -20,7 +20,10 @@ use crate::server::{
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewCategory {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
+    /// Default: made from the name.
+    #[schema(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     slug: Option<String>,
     parent_id: Option<i64>,
     #[serde(default)]
@@ -36,7 +39,9 @@ impl From<NewCategory> for admin::NewCategory {
 /// A partial update; `parent_id: null` moves the category to the top level.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CategoryPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: Option<String>,
+    #[schema(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     slug: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
@@ -54,13 +59,20 @@ impl From<CategoryPatch> for admin::CategoryPatch {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewProduct {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
+    /// Default: made from the name.
+    #[schema(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     slug: Option<String>,
     #[serde(default)]
     description: String,
     category_id: i64,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     price_cents: i64,
+    #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]+$")]
     sku: String,
+    /// The default variant's stock.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     stock: Option<i32>,
     is_active: Option<bool>,
 }
@@ -74,11 +86,15 @@ impl From<NewProduct> for admin::NewProduct {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ProductPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: Option<String>,
+    #[schema(max_length = 200, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     slug: Option<String>,
     description: Option<String>,
     category_id: Option<i64>,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     price_cents: Option<i64>,
+    #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]+$")]
     sku: Option<String>,
     is_active: Option<bool>,
     is_featured: Option<bool>,
@@ -93,13 +109,16 @@ impl From<ProductPatch> for admin::ProductPatch {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewVariant {
+    #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]+$")]
     sku: String,
     #[serde(default)]
     name: String,
     /// Option name to value, e.g. `{"size": "M"}`.
     #[serde(default)]
     options: BTreeMap<String, String>,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     price_cents: Option<i64>,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     #[serde(default)]
     stock: i32,
 }
@@ -114,12 +133,14 @@ impl From<NewVariant> for admin::NewVariant {
 /// `price_cents: null` makes the variant use the product's price again.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct VariantPatch {
+    #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]+$")]
     sku: Option<String>,
     name: Option<String>,
     options: Option<BTreeMap<String, String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000)]
     price_cents: Option<Option<i64>>,
+    #[schema(minimum = 0)]
     low_stock_threshold: Option<i32>,
 }
 
@@ -143,7 +164,11 @@ where
 #[utoipa::path(post, path = "/categories", tag = "catalog admin", request_body = NewCategory,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = CategoryDetail),
+        (status = 201, description = "Created", body = CategoryDetail, links(
+            ("CategoryDetail" = (operation_id = "category_detail", parameters(("category" = "$response.body#/slug")))),
+            ("UpdateCategory" = (operation_id = "update_category", parameters(("category" = "$response.body#/id")))),
+            ("DeleteCategory" = (operation_id = "delete_category", parameters(("category" = "$response.body#/id")))),
+        )),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
@@ -199,7 +224,12 @@ pub async fn delete_category(
 #[utoipa::path(post, path = "/products", tag = "catalog admin", request_body = NewProduct,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = ProductDetail),
+        (status = 201, description = "Created", body = ProductDetail, links(
+            ("ProductDetail" = (operation_id = "product_detail", parameters(("slug" = "$response.body#/slug")))),
+            ("UpdateProduct" = (operation_id = "update_product", parameters(("slug" = "$response.body#/slug")))),
+            ("ArchiveProduct" = (operation_id = "archive_product", parameters(("slug" = "$response.body#/slug")))),
+            ("AddVariant" = (operation_id = "add_variant", parameters(("slug" = "$response.body#/slug")))),
+        )),
         (status = 409, description = "SKU or slug taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -252,7 +282,11 @@ pub async fn archive_product(
     params(("slug" = String, Path, description = "Product slug")),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = Variant),
+        (status = 201, description = "Created", body = Variant, links(
+            ("UpdateVariant" = (operation_id = "update_variant", parameters(("id" = "$response.body#/id")))),
+            ("AdjustStock" = (operation_id = "adjust_stock", parameters(("id" = "$response.body#/id")))),
+            ("Ledger" = (operation_id = "ledger", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "SKU taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -288,8 +322,12 @@ pub async fn update_variant(
 
 #[derive(Deserialize, ToSchema)]
 pub struct StockChange {
-    /// A non-zero number of units to add (positive) or remove (negative).
+    /// A non-zero number of units to add (positive) or remove (negative),
+    /// at most 1,000,000,000 either way. The resulting stock must stay
+    /// within 0 (409 below) and 1,000,000,000 (422 above).
+    #[schema(minimum = -1_000_000_000, maximum = 1_000_000_000)]
     delta: i32,
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     reason: String,
 }
 

@@ -48,6 +48,11 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // A NUL character (`%00`) is in no slug, SKU or order number, and
+        // the database cannot even compare text holding one.
+        if parts.uri.path().contains("%00") {
+            return Err(AppError::NotFound);
+        }
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(Self(value)),
             Err(PathRejection::FailedToDeserializePathParams(_)) => Err(AppError::NotFound),

@@ -4,7 +4,7 @@
 
 use axum::{
     Json,
-    extract::{Multipart, State},
+    extract::{Multipart, State, multipart::MultipartRejection},
     http::StatusCode,
 };
 use nexus_core::{catalog::images, model::catalog::ProductImage};
@@ -45,8 +45,11 @@ pub async fn upload_image(
     State(state): State<AppState>,
     StaffUser(staff): StaffUser,
     ApiPath(slug): ApiPath<String>,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<ProductImage>), AppError> {
+    // axum's own rejection (no multipart content type or boundary) is plain
+    // text; the API answers in problem documents only.
+    let mut multipart = multipart.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let too_large_or_bad = |error: axum::extract::multipart::MultipartError| {
         if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge

@@ -14,6 +14,7 @@ mod categories;
 pub mod extract;
 mod images;
 mod inventory;
+mod openapi;
 mod orders;
 mod products;
 mod reviews;
@@ -41,7 +42,14 @@ const API_BODY_LIMIT: usize = 1024 * 1024;
         description = "Catalog, accounts, cart and orders of a Nexus store. Money is integer \
                        cents; errors are RFC 9457 problem documents."
     ),
-    components(schemas(super::error::Problem)),
+    components(schemas(
+        super::error::Problem,
+        openapi::RoleName,
+        openapi::ProductSort,
+        openapi::ReviewSortName,
+        nexus_core::model::order::OrderStatus,
+        nexus_core::model::order::ShippingMethod
+    )),
     modifiers(&BearerAuth),
     tags((name = "system"), (name = "auth"), (name = "account"), (name = "cart"), (name = "orders"), (name = "catalog"), (name = "catalog admin"), (name = "order admin"), (name = "admin"), (name = "reviews"), (name = "review admin"), (name = "wishlist"))
 )]
@@ -112,10 +120,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         // Last, so it covers every route above.
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         .fallback(unknown_route);
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(system::health))
         .nest("/api/v1", v1)
         .split_for_parts();
+    openapi::complete(&mut openapi);
     (router.method_not_allowed_fallback(method_not_allowed), openapi)
 }
 
@@ -124,6 +133,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// Rate limits and cross-origin access cover these routes alone.
 pub fn serves_apps(path: &str) -> bool {
     path.starts_with("/api/v1/") || path.starts_with("/api/graphql")
+}
+
+/// The document as `GET /api/openapi.json` serves it; see
+/// [`openapi::served`].
+pub fn served_document(openapi: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    openapi::served(openapi)
 }
 
 /// `page` and `per_page` of a list request; a bad value is a 422 naming it.

@@ -31,7 +31,7 @@ pub struct CheckoutRequest {
     address_id: Option<i64>,
     /// ...or an address typed at checkout.
     shipping_address: Option<AddressInput>,
-    /// `standard` or `express`.
+    #[schema(value_type = nexus_core::model::order::ShippingMethod)]
     shipping_method: String,
     payment: CardInput,
 }
@@ -40,13 +40,15 @@ pub struct CheckoutRequest {
 /// accident (the core's `CardInput` it becomes prints them redacted).
 #[derive(Clone, Deserialize, ToSchema)]
 pub struct CardInput {
-    /// Digits, spaces allowed.
+    /// Digits, spaces allowed; must pass the Luhn check.
+    #[schema(pattern = "^[0-9 ]+$", max_length = 40)]
     card_number: String,
-    /// 1–12.
+    #[schema(minimum = 1, maximum = 12)]
     exp_month: i64,
-    /// Four digits, e.g. 2030.
+    /// Four digits, e.g. 2030; an expired card is a 422.
+    #[schema(minimum = 1000, maximum = 9999)]
     exp_year: i64,
-    /// 3 or 4 digits.
+    #[schema(pattern = "^[0-9]{3,4}$")]
     cvc: String,
 }
 
@@ -95,7 +97,12 @@ pub struct PageParams {
         description = "Same key and body within 24 h returns the first order; a different body → 422")),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The order, paid (or pending while the provider confirms)", body = Order),
+        (status = 201, description = "The order, paid (or pending while the provider confirms)", body = Order, links(
+            ("OrderDetail" = (operation_id = "order_detail", parameters(("number" = "$response.body#/number")))),
+            ("CancelOrder" = (operation_id = "cancel_order", parameters(("number" = "$response.body#/number")))),
+            ("StaffOrder" = (operation_id = "get_order", parameters(("number" = "$response.body#/number")))),
+            ("ChangeStatus" = (operation_id = "change_status", parameters(("number" = "$response.body#/number")))),
+        )),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 402, description = "The card was declined; nothing was reserved", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not enough stock (`variants` names them) or the same key is in flight", body = Problem, content_type = "application/problem+json"),

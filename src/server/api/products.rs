@@ -33,9 +33,10 @@ pub struct ListParams {
     min_rating: Option<String>,
     /// Search words: full text over name, SKU and description, prefix
     /// matching, tolerant of one typo.
+    #[param(max_length = 200)]
     q: Option<String>,
-    /// `price`, `-price`, `name`, `-name`, `newest`, `rating` or `relevance`
-    /// (default `relevance` with `q`, else `newest`).
+    /// Default `relevance` with `q`, else `newest`.
+    #[param(value_type = Option<super::openapi::ProductSort>)]
     sort: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<u32>, minimum = 1)]

@@ -24,6 +24,7 @@ use crate::server::{
 #[into_params(parameter_in = Query)]
 pub struct ReviewListParams {
     /// `newest` (default) or `rating` (best first).
+    #[param(value_type = Option<super::openapi::ReviewSortName>)]
     sort: Option<String>,
     /// From 1.
     #[param(value_type = Option<u32>, minimum = 1)]
@@ -57,7 +58,10 @@ pub async fn list_reviews(
     params(("slug" = String, Path, description = "Product slug")),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The review, with `verified_purchase`", body = Review),
+        (status = 201, description = "The review, with `verified_purchase`", body = Review, links(
+            ("UpdateReview" = (operation_id = "update_review", parameters(("id" = "$response.body#/id")))),
+            ("DeleteReview" = (operation_id = "delete_review", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller has not received this product", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such listed product", body = Problem, content_type = "application/problem+json"),

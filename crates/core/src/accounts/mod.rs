@@ -148,7 +148,18 @@ pub enum AccountError {
     #[error("signing an access token failed: {0}")]
     Signing(String),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+/// Text PostgreSQL cannot store is the client's mistake; see [`crate::db::is_unstorable_text`].
+impl From<sqlx::Error> for AccountError {
+    fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_unstorable_text(&error) {
+            Self::Invalid(crate::db::unstorable_text())
+        } else {
+            Self::Database(error)
+        }
+    }
 }
 
 impl AccountError {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use nexus_model::money::MAX_PRICE_CENTS;
 use sqlx::{PgConnection, PgPool};
 
-use super::{CatalogError, audit, queries, tree::CategoryTree};
+use super::{CatalogError, audit, inventory::MAX_STOCK, queries, tree::CategoryTree};
 use crate::accounts::audit::CatalogChange;
 
 /// Serialises category-tree writes, so two concurrent moves cannot form a
@@ -188,6 +188,10 @@ fn check_stock(stock: i32) -> Result<i32, CatalogError> {
     if stock < 0 {
         return Err(invalid("stock", "must not be negative"));
     }
+    // The ledger's bound: a variant created above it could take no change.
+    if stock > MAX_STOCK {
+        return Err(invalid("stock", format!("must be at most {MAX_STOCK}")));
+    }
     Ok(stock)
 }
 
@@ -206,7 +210,7 @@ fn conflict(error: sqlx::Error) -> CatalogError {
             return CatalogError::Conflict("The record is still referenced elsewhere.".into());
         }
     }
-    CatalogError::Database(error)
+    error.into()
 }
 
 async fn lock_tree(conn: &mut PgConnection) -> Result<CategoryTree, CatalogError> {

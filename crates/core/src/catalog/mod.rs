@@ -69,7 +69,18 @@ pub enum CatalogError {
     #[error("storing the file failed: {0}")]
     Storage(String),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+/// Text PostgreSQL cannot store is the client's mistake; see [`crate::db::is_unstorable_text`].
+impl From<sqlx::Error> for CatalogError {
+    fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_unstorable_text(&error) {
+            Self::Invalid(crate::db::unstorable_text())
+        } else {
+            Self::Database(error)
+        }
+    }
 }
 
 impl CatalogError {

@@ -61,7 +61,18 @@ pub enum OrderError {
     #[error(transparent)]
     Payment(#[from] crate::payments::ProviderError),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+/// Text PostgreSQL cannot store is the client's mistake; see [`crate::db::is_unstorable_text`].
+impl From<sqlx::Error> for OrderError {
+    fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_unstorable_text(&error) {
+            Self::Invalid(crate::db::unstorable_text())
+        } else {
+            Self::Database(error)
+        }
+    }
 }
 
 impl OrderError {
