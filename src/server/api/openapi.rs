@@ -33,10 +33,11 @@ pub fn complete(openapi: &mut OpenApi) {
     for (name, status, description) in SHARED {
         components.responses.insert(name.to_owned(), RefOr::T(problem_response(status, description)));
     }
-    for item in openapi.paths.paths.values_mut() {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let budgeted = super::serves_apps(path);
         for method in [HttpMethod::Get, HttpMethod::Put, HttpMethod::Post, HttpMethod::Delete, HttpMethod::Patch] {
             if let Some(operation) = operation_mut(item, method) {
-                complete_operation(operation);
+                complete_operation(operation, budgeted);
             }
         }
     }
@@ -81,7 +82,9 @@ fn operation_mut(item: &mut utoipa::openapi::PathItem, method: HttpMethod) -> Op
     }
 }
 
-fn complete_operation(operation: &mut Operation) {
+/// `budgeted`: the operation counts against the caller's API budget (see
+/// `api_limits`), so it can answer 429.
+fn complete_operation(operation: &mut Operation, budgeted: bool) {
     let parameters = operation.parameters.as_deref().unwrap_or_default();
     let has_query = parameters.iter().any(|p| matches!(p.parameter_in, ParameterIn::Query));
     let has_path = parameters.iter().any(|p| matches!(p.parameter_in, ParameterIn::Path));
@@ -112,6 +115,9 @@ fn complete_operation(operation: &mut Operation) {
     }
     if has_query {
         shared.push("Unprocessable");
+    }
+    if budgeted {
+        shared.push("TooManyRequests");
     }
     let responses = &mut operation.responses.responses;
     for name in shared {
