@@ -1,5 +1,5 @@
 //! The one axum router: Leptos pages and server functions, the JSON API,
-//! health, metrics, API docs and static assets, wrapped in the middleware
+//! the GraphQL API, health, metrics, API docs and static assets, wrapped in the middleware
 //! every request goes through.
 
 use std::{any::Any, sync::LazyLock, time::Duration};
@@ -30,8 +30,8 @@ use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    admin_files, api, auth, config::Environment, crawlers, csrf, error::Problem, form_errors, metrics, page_cache,
-    security, state::AppState,
+    admin_files, api, auth, config::Environment, crawlers, csrf, error::Problem, form_errors, graphql, metrics,
+    page_cache, security, state::AppState,
 };
 use crate::app::{App, shell};
 
@@ -51,7 +51,10 @@ static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route
 
 pub fn build(state: AppState) -> Router {
     let (api_routes, openapi) = api::router();
-    let api_routes = api_routes.route("/metrics", get(render_metrics)).layer(CatchPanicLayer::custom(api_panic));
+    let api_routes = api_routes
+        .route("/metrics", get(render_metrics))
+        .merge(graphql::routes(&state))
+        .layer(CatchPanicLayer::custom(api_panic));
 
     let leptos_options = state.leptos_options.clone();
     let pages = Router::new()

@@ -1,0 +1,37 @@
+//! The GraphQL API at `/api/graphql`: the same data and rules as the REST
+//! API, through the same core services (see `schema`). This module owns
+//! the routes; `http` turns HTTP into GraphQL requests and back, `limits`
+//! says what a request may cost, `loaders` batches per-item reads, and
+//! `explorer` serves the in-browser explorer (GraphiQL, vendored from npm).
+//!
+//! The routes sit inside the API's middleware (request id, CSRF check,
+//! timeout, metrics), like every other API route.
+
+pub mod errors;
+pub mod explorer;
+pub mod http;
+pub mod limits;
+pub mod loaders;
+pub mod schema;
+
+use axum::{Extension, Router, routing::get};
+
+use self::{limits::Limits, schema::NexusSchema};
+use super::state::AppState;
+
+/// Where the SDL is committed; a test keeps it equal to `schema::sdl()`.
+pub const SDL_PATH: &str = "src/server/graphql/schema.graphql";
+
+/// The GraphQL routes, with the limits of the configuration, and the
+/// explorer's vendored assets.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let limits: Limits = state.config.graphql;
+    let schema: NexusSchema = schema::build(limits);
+    Router::new()
+        .route("/api/graphql", get(http::get_request).post(http::post_request))
+        .route("/api/graphql/schema.graphql", get(http::sdl))
+        .route(explorer::SCRIPT_PATH, get(explorer::script))
+        .layer(Extension(schema))
+        .layer(Extension(limits))
+        .merge(explorer::vendored_assets(&state.config.site_root))
+}
