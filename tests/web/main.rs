@@ -17,6 +17,8 @@ mod catalog_api;
 mod catalog_pages;
 mod client_ip;
 mod edge;
+mod graphql_api;
+mod graphql_limits;
 mod http;
 mod inventory_api;
 mod order_admin;
