@@ -50,7 +50,8 @@ const BODY_LIMIT_BYTES: usize = 11 * 1024 * 1024;
 static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
 pub fn build(state: AppState) -> Router {
-    let (api_routes, openapi) = api::router();
+    let (api_routes, mut openapi) = api::router();
+    graphql::describe(&mut openapi);
     let api_routes = api_routes
         .route("/metrics", get(render_metrics))
         .merge(graphql::routes(&state))

@@ -328,6 +328,10 @@ async fn a_browser_gets_the_explorer_served_from_our_origin(pool: PgPool) {
     let csp = page.header("content-security-policy");
     assert!(csp.contains("script-src 'self';"), "{csp}");
 
+    let openapi = get(&app, "/api/openapi.json").await.json();
+    assert!(openapi["paths"]["/api/graphql"]["post"].is_object(), "the OpenAPI document lists the route");
+    assert!(openapi["paths"]["/api/graphql"]["get"].is_object());
+
     let script = get(&app, "/api/graphql/explorer.js").await;
     assert_eq!(script.status, StatusCode::OK);
     assert!(script.body.contains("GraphiQL.createFetcher"));

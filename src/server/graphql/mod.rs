@@ -15,6 +15,11 @@ pub mod loaders;
 pub mod schema;
 
 use axum::{Extension, Router, routing::get};
+use utoipa::openapi::{
+    OpenApi,
+    path::{HttpMethod, OperationBuilder},
+    response::ResponseBuilder,
+};
 
 use self::{limits::Limits, schema::NexusSchema};
 use super::state::AppState;
@@ -34,4 +39,42 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .layer(Extension(schema))
         .layer(Extension(limits))
         .merge(explorer::vendored_assets(&state.config.site_root))
+}
+
+/// Adds the GraphQL routes to the OpenAPI document, which lists every route
+/// of the API (their schema is the SDL, not OpenAPI's).
+pub fn describe(openapi: &mut OpenApi) {
+    let operation = |summary: &str, description: &str, answer: &str| {
+        OperationBuilder::new()
+            .tag("graphql")
+            .summary(Some(summary))
+            .description(Some(description))
+            .response("200", ResponseBuilder::new().description(answer).build())
+            .build()
+    };
+    let answer = "`{\"data\", \"errors\"}`; every error carries `extensions.code`";
+    openapi.paths.add_path_operation(
+        "/api/graphql",
+        vec![HttpMethod::Post],
+        operation(
+            "Run a GraphQL query or mutation",
+            "Body `{\"query\", \"variables\"?, \"operationName\"?}` as application/json. Auth: optional bearer token.",
+            answer,
+        ),
+    );
+    openapi.paths.add_path_operation(
+        "/api/graphql",
+        vec![HttpMethod::Get],
+        operation(
+            "Run a GraphQL query, or open the explorer",
+            "`?query=` (and `variables`, `operationName`) runs a query; mutations are refused (405). \
+             A browser (Accept: text/html) without a query gets the GraphiQL explorer.",
+            answer,
+        ),
+    );
+    openapi.paths.add_path_operation(
+        "/api/graphql/schema.graphql",
+        vec![HttpMethod::Get],
+        operation("The GraphQL schema", "The schema in SDL, as text.", "The SDL"),
+    );
 }
