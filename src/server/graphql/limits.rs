@@ -16,7 +16,10 @@ use async_graphql::{
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::ExecutableDocument,
 };
-use nexus_core::model::{Pagination, pagination::MAX_PER_PAGE};
+use nexus_core::model::{
+    Pagination,
+    pagination::{DEFAULT_PER_PAGE, MAX_PER_PAGE},
+};
 
 use super::errors::{code, coded, request_error};
 
@@ -83,15 +86,17 @@ pub fn list_cost(len: usize, child_complexity: usize) -> usize {
     len.saturating_mul(child_complexity).min(CEILING)
 }
 
-/// The page size a list argument asks for, as REST reads `per_page`.
-pub fn page_size(per_page: i32) -> usize {
-    per_page.clamp(1, MAX_PER_PAGE as i32) as usize
+/// The page size a list argument asks for, as REST reads `per_page`
+/// (null is the default, 20).
+pub fn page_size(per_page: Option<i32>) -> usize {
+    per_page.map_or(DEFAULT_PER_PAGE as usize, |size| size.clamp(1, MAX_PER_PAGE as i32) as usize)
 }
 
-/// `page` and `perPage` arguments as the core's pagination: the same rules
-/// and messages as REST's `page`/`per_page`, as `BAD_USER_INPUT`.
-pub fn pagination(page: i32, per_page: i32) -> async_graphql::Result<Pagination> {
-    Pagination::parse(Some(&page.to_string()), Some(&per_page.to_string())).map_err(|(field, message)| {
+/// `page` and `perPage` arguments as the core's pagination: the same rules,
+/// defaults and messages as REST's `page`/`per_page`, as `BAD_USER_INPUT`.
+pub fn pagination(page: Option<i32>, per_page: Option<i32>) -> async_graphql::Result<Pagination> {
+    let (page, per_page) = (page.map(|n| n.to_string()), per_page.map(|n| n.to_string()));
+    Pagination::parse(page.as_deref(), per_page.as_deref()).map_err(|(field, message)| {
         let field = if field == "per_page" { "perPage" } else { field };
         coded(code::BAD_USER_INPUT, format!("`{field}` {message}"))
     })
@@ -158,11 +163,13 @@ mod tests {
 
     #[test]
     fn page_sizes_clamp_like_rest() {
-        assert_eq!(page_size(500), 100);
-        assert_eq!(page_size(20), 20);
-        assert_eq!(page_size(0), 1);
-        assert_eq!(pagination(1, 500).unwrap().per_page, 100);
-        assert!(pagination(0, 20).is_err());
-        assert!(pagination(1, 0).is_err());
+        assert_eq!(page_size(Some(500)), 100);
+        assert_eq!(page_size(Some(7)), 7);
+        assert_eq!(page_size(None), 20);
+        assert_eq!(page_size(Some(0)), 1);
+        assert_eq!(pagination(Some(1), Some(500)).unwrap().per_page, 100);
+        assert_eq!(pagination(None, None).unwrap(), Pagination { page: 1, per_page: 20 });
+        assert!(pagination(Some(0), Some(20)).is_err());
+        assert!(pagination(Some(1), Some(0)).is_err());
     }
 }

@@ -235,8 +235,8 @@ impl Product {
     async fn reviews(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 1)] page: i32,
-        #[graphql(default = 20)] per_page: i32,
+        #[graphql(default = 1)] page: Option<i32>,
+        #[graphql(default = 20)] per_page: Option<i32>,
         #[graphql(default)] sort: ReviewSort,
     ) -> async_graphql::Result<ReviewPage> {
         let pagination = limits::pagination(page, per_page)?;

@@ -92,8 +92,8 @@ impl Query {
         in_stock: Option<bool>,
         #[graphql(desc = "1 to 5 stars.")] min_rating: Option<i32>,
         sort: Option<ProductSort>,
-        #[graphql(default = 1)] page: i32,
-        #[graphql(default = 20, desc = "At most 100; larger values are clamped, as in REST.")] per_page: i32,
+        #[graphql(default = 1)] page: Option<i32>,
+        #[graphql(default = 20, desc = "At most 100; larger values are clamped, as in REST.")] per_page: Option<i32>,
     ) -> async_graphql::Result<ProductPage> {
         // Through REST's own parser: the same rules, defaults and messages.
         let raw = RawProductQuery {
@@ -104,8 +104,8 @@ impl Query {
             min_rating: min_rating.map(|stars| stars.to_string()),
             q,
             sort: sort.map(|sort| nexus_core::model::Sort::from(sort).as_str().to_owned()),
-            page: Some(page.to_string()),
-            per_page: Some(per_page.to_string()),
+            page: page.map(|n| n.to_string()),
+            per_page: per_page.map(|n| n.to_string()),
         };
         let query = ProductQuery::parse(&raw).map_err(AppError::Validation).coded()?;
         Ok(core_of(ctx)?.catalog.list_products(&query).await.coded()?.into())
@@ -140,8 +140,8 @@ impl Query {
     async fn orders(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 1)] page: i32,
-        #[graphql(default = 20)] per_page: i32,
+        #[graphql(default = 1)] page: Option<i32>,
+        #[graphql(default = 20)] per_page: Option<i32>,
     ) -> async_graphql::Result<OrderPage> {
         let user = user_of(ctx)?;
         let pagination: Pagination = limits::pagination(page, per_page)?;
