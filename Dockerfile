@@ -19,7 +19,8 @@ COPY src src
 COPY style style
 COPY public public
 COPY migrations migrations
-RUN cargo leptos build --release
+COPY scripts/vendor-explorer scripts/vendor-explorer
+RUN scripts/vendor-explorer && cargo leptos build --release
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \

@@ -82,7 +82,7 @@ ensure_build_tools() {
     quietly cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --locked --no-default-features --features postgres
   fi
   if [ ! -x node_modules/.bin/tailwindcss ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    say "installing the npm tools (Tailwind, wasm-opt, Playwright)"
+    say "installing the npm tools (Tailwind, wasm-opt, Playwright, the GraphQL explorer)"
     quietly npm ci --no-audit --no-fund
   fi
 }
@@ -168,6 +168,8 @@ ensure_database() {
 # Release build of the server binary, the hydrate wasm and the CSS.
 build_release() {
   say "building the release (server, wasm, CSS)"
+  # The GraphQL explorer's bundles go into public/ before cargo-leptos copies it.
+  quietly scripts/vendor-explorer
   quietly cargo leptos build --release
 }
 

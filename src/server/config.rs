@@ -10,7 +10,10 @@ use nexus_core::{
     rate_limit::{Limit, RateLimits},
 };
 
-use super::client_ip::{ForwardedHeader, TrustedProxies};
+use super::{
+    client_ip::{ForwardedHeader, TrustedProxies},
+    graphql::limits::Limits as GraphqlLimits,
+};
 
 /// Typed configuration for every subcommand.
 #[derive(Clone, Debug)]
@@ -50,6 +53,9 @@ pub struct Config {
     /// Reverse proxies whose forwarding header names the client
     /// (`NEXUS_TRUSTED_PROXIES`, `NEXUS_CLIENT_IP_HEADER`).
     pub trusted_proxies: TrustedProxies,
+    /// What one GraphQL request may cost (depth, complexity, size, time);
+    /// the defaults are `graphql::limits`' constants, tests lower them.
+    pub graphql: GraphqlLimits,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -311,6 +317,7 @@ impl Config {
             pricing,
             time_zone,
             trusted_proxies,
+            graphql: GraphqlLimits::within(Duration::from_secs(timeout_secs)),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP edge, server only: configuration, the router and its
-//! middleware, who is asking (`visitor`), the JSON API handlers, and what
+//! middleware, who is asking (`visitor`), the JSON API handlers, the
+//! GraphQL API, and what
 //! server functions need from a request (`context`). Every rule it applies
 //! comes from `nexus-core`; this module translates in and out.
 
@@ -16,6 +17,7 @@ pub mod csrf;
 pub mod error;
 pub mod form_errors;
 pub mod forms;
+pub mod graphql;
 pub mod metrics;
 pub mod page_cache;
 pub mod router;

@@ -1,5 +1,5 @@
 //! The one axum router: Leptos pages and server functions, the JSON API,
-//! health, metrics, API docs and static assets, wrapped in the middleware
+//! the GraphQL API, health, metrics, API docs and static assets, wrapped in the middleware
 //! every request goes through.
 
 use std::{any::Any, sync::LazyLock, time::Duration};
@@ -31,7 +31,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
     admin_files, api, api_limits, auth, config::Environment, cors, crawlers, csrf, error::Problem, form_errors,
-    metrics, page_cache, security, state::AppState,
+    graphql, metrics, page_cache, security, state::AppState,
 };
 use crate::app::{App, shell};
 
@@ -50,8 +50,12 @@ const BODY_LIMIT_BYTES: usize = 11 * 1024 * 1024;
 static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
 pub fn build(state: AppState) -> Router {
-    let (api_routes, openapi) = api::router();
-    let api_routes = api_routes.route("/metrics", get(render_metrics)).layer(CatchPanicLayer::custom(api_panic));
+    let (api_routes, mut openapi) = api::router();
+    graphql::describe(&mut openapi);
+    let api_routes = api_routes
+        .route("/metrics", get(render_metrics))
+        .merge(graphql::routes(&state))
+        .layer(CatchPanicLayer::custom(api_panic));
 
     let leptos_options = state.leptos_options.clone();
     let pages = Router::new()

@@ -68,6 +68,12 @@ impl Visitor {
         self.user.as_ref()
     }
 
+    /// The same visitor, not signed in: for a request whose session cookie
+    /// may not vouch for it (a GraphQL read sent by another site's page).
+    pub fn anonymous(&self) -> Self {
+        Self { user: None, ..self.clone() }
+    }
+
     /// The client's address, for rate limits and the audit trail: the TCP
     /// peer, or behind a trusted proxy the address it forwarded (see
     /// `client_ip`).

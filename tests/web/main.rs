@@ -19,6 +19,8 @@ mod client_ip;
 mod edge;
 mod external_apps;
 mod fuzz_findings;
+mod graphql_api;
+mod graphql_limits;
 mod http;
 mod inventory_api;
 mod order_admin;

@@ -10,6 +10,7 @@
 //!   filter by that, never by the number of units).
 
 pub mod admin;
+mod batch;
 pub mod demo;
 pub mod export;
 pub mod images;
@@ -23,7 +24,7 @@ mod staff;
 mod stock_admin;
 pub mod tree;
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::SecondsFormat;
 use nexus_model::{
@@ -33,8 +34,8 @@ use nexus_model::{
 };
 use sqlx::PgPool;
 
-pub use self::inventory::StockChange;
 use self::tree::CategoryTree;
+pub use self::{batch::ProductFacts, inventory::StockChange};
 pub(crate) use self::{listing::CARD_COLUMNS, queries::ProductCardRow};
 use crate::{
     Settings,
@@ -275,6 +276,23 @@ impl CatalogService {
             is_featured: row.is_featured,
             archived: row.archived,
         }))
+    }
+
+    /// The detail-only facts (description, SKU, creation time) of each
+    /// product in `ids`, in one statement; for resolvers that hold cards.
+    pub async fn product_facts(&self, ids: &[i64]) -> Result<HashMap<i64, ProductFacts>, sqlx::Error> {
+        batch::product_facts(&self.pool, ids).await
+    }
+
+    /// The variants of each product in `ids`, in one statement. Not cached:
+    /// stock changes with every order, and one indexed read serves a page.
+    pub async fn variants_of(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<Variant>>, sqlx::Error> {
+        batch::variants_of(&self.pool, ids).await
+    }
+
+    /// The images of each product in `ids`, in one statement.
+    pub async fn images_of(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<ProductImage>>, sqlx::Error> {
+        batch::images_of(&self.pool, ids).await
     }
 
     // Staff writes. `actor` is the staff member's user id, written to the

@@ -177,7 +177,7 @@ pub(super) async fn images(pool: &PgPool, product_id: i64) -> Result<Vec<Product
 
 /// Variant options are a JSON object; values that are not strings (a number
 /// of pieces, say) are shown as their JSON text.
-fn option_map(options: serde_json::Value) -> BTreeMap<String, String> {
+pub(super) fn option_map(options: serde_json::Value) -> BTreeMap<String, String> {
     match options {
         serde_json::Value::Object(map) => map
             .into_iter()
