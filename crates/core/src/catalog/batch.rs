@@ -7,13 +7,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use nexus_model::{
-    Cents,
-    catalog::{ProductImage, Variant},
-};
+use nexus_model::catalog::{ProductImage, Variant};
 use sqlx::PgPool;
 
-use super::queries::option_map;
+use super::queries::{ImageRow, VariantRow};
 
 /// What a product's detail shows beyond its card.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,23 +45,19 @@ pub(super) async fn product_facts(pool: &PgPool, ids: &[i64]) -> Result<HashMap<
         .collect())
 }
 
+/// A variant row (read as the product page reads it) and its product.
 #[derive(sqlx::FromRow)]
-struct VariantRow {
+struct ProductVariantRow {
     product_id: i64,
-    id: i64,
-    sku: String,
-    name: String,
-    options: serde_json::Value,
-    price_cents: i64,
-    stock: i32,
-    low_stock_threshold: i32,
+    #[sqlx(flatten)]
+    variant: VariantRow,
 }
 
 /// The variants of each product in `ids`, in the order the product page
 /// lists them, each with its effective price (its own, else the product's).
 /// A product without variants maps to an empty list.
 pub(super) async fn variants_of(pool: &PgPool, ids: &[i64]) -> Result<HashMap<i64, Vec<Variant>>, sqlx::Error> {
-    let rows: Vec<VariantRow> = sqlx::query_as(
+    let rows: Vec<ProductVariantRow> = sqlx::query_as(
         "SELECT v.product_id, v.id, v.sku, v.name, v.options,
                 coalesce(v.price_cents, p.price_cents) AS price_cents, v.stock, v.low_stock_threshold
          FROM variants v JOIN products p ON p.id = v.product_id
@@ -76,34 +69,23 @@ pub(super) async fn variants_of(pool: &PgPool, ids: &[i64]) -> Result<HashMap<i6
     .await?;
     let mut by_product: HashMap<i64, Vec<Variant>> = ids.iter().map(|&id| (id, Vec::new())).collect();
     for row in rows {
-        by_product.entry(row.product_id).or_default().push(Variant {
-            id: row.id,
-            sku: row.sku,
-            name: row.name,
-            options: option_map(row.options),
-            price_cents: Cents(row.price_cents),
-            stock: row.stock,
-            low_stock_threshold: row.low_stock_threshold,
-        });
+        by_product.entry(row.product_id).or_default().push(row.variant.into());
     }
     Ok(by_product)
 }
 
+/// An image row (read as the product page reads it) and its product.
 #[derive(sqlx::FromRow)]
-struct ImageRow {
+struct ProductImageRow {
     product_id: i64,
-    id: i64,
-    path: String,
-    thumb_path: String,
-    alt: String,
-    width: i32,
-    height: i32,
+    #[sqlx(flatten)]
+    image: ImageRow,
 }
 
 /// The images of each product in `ids`, first (the card's) first. A
 /// product without images maps to an empty list.
 pub(super) async fn images_of(pool: &PgPool, ids: &[i64]) -> Result<HashMap<i64, Vec<ProductImage>>, sqlx::Error> {
-    let rows: Vec<ImageRow> = sqlx::query_as(
+    let rows: Vec<ProductImageRow> = sqlx::query_as(
         "SELECT product_id, id, path, thumb_path, alt, width, height FROM product_images
          WHERE product_id = ANY($1) ORDER BY product_id, position, id",
     )
@@ -112,14 +94,7 @@ pub(super) async fn images_of(pool: &PgPool, ids: &[i64]) -> Result<HashMap<i64,
     .await?;
     let mut by_product: HashMap<i64, Vec<ProductImage>> = ids.iter().map(|&id| (id, Vec::new())).collect();
     for row in rows {
-        by_product.entry(row.product_id).or_default().push(ProductImage {
-            id: row.id,
-            url: format!("/media/{}", row.path),
-            thumbnail_url: format!("/media/{}", row.thumb_path),
-            alt: row.alt,
-            width: row.width,
-            height: row.height,
-        });
+        by_product.entry(row.product_id).or_default().push(row.image.into());
     }
     Ok(by_product)
 }

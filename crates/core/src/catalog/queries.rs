@@ -104,7 +104,8 @@ pub(super) async fn product_by_slug(
 }
 
 /// A variant row with its effective price (its own, else the product's).
-struct VariantRow {
+#[derive(sqlx::FromRow)]
+pub(super) struct VariantRow {
     id: i64,
     sku: String,
     name: String,
@@ -155,24 +156,39 @@ pub(super) async fn variant_by_id(pool: &PgPool, id: i64) -> Result<Option<Varia
 }
 
 pub(super) async fn images(pool: &PgPool, product_id: i64) -> Result<Vec<ProductImage>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        ImageRow,
         "SELECT id, path, thumb_path, alt, width, height FROM product_images
          WHERE product_id = $1 ORDER BY position, id",
         product_id,
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| ProductImage {
+    Ok(rows.into_iter().map(ProductImage::from).collect())
+}
+
+/// A product image row; its files are served under `/media/`.
+#[derive(sqlx::FromRow)]
+pub(super) struct ImageRow {
+    id: i64,
+    path: String,
+    thumb_path: String,
+    alt: String,
+    width: i32,
+    height: i32,
+}
+
+impl From<ImageRow> for ProductImage {
+    fn from(row: ImageRow) -> Self {
+        ProductImage {
             id: row.id,
             url: format!("/media/{}", row.path),
             thumbnail_url: format!("/media/{}", row.thumb_path),
             alt: row.alt,
             width: row.width,
             height: row.height,
-        })
-        .collect())
+        }
+    }
 }
 
 /// Variant options are a JSON object; values that are not strings (a number
