@@ -26,8 +26,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Migrate the database and serve the store (the default).
+    /// Migrate the database and serve the store (the default), with the
+    /// background job workers unless NEXUS_WORKERS=0.
     Serve,
+    /// Run only the background job workers (e-mails, alerts, periodic jobs).
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load categories.csv, products.csv and variants.csv from DIR (idempotent).
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve::run(config).await,
+        Command::Worker => serve::run_worker(config).await,
         Command::Migrate => {
             let pool = db::connect(&config.database_url, 2).await?;
             db::migrate(&pool).await?;

@@ -6,8 +6,10 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use nexus_core::{
     Secret, Settings,
+    mail::check_settings,
     model::order::Pricing,
     rate_limit::{Limit, RateLimits},
+    settings::{JobSettings, MailSettings},
 };
 
 use super::{
@@ -56,6 +58,14 @@ pub struct Config {
     /// What one GraphQL request may cost (depth, complexity, size, time);
     /// the defaults are `graphql::limits`' constants, tests lower them.
     pub graphql: GraphqlLimits,
+    /// How many jobs this process runs at once (`NEXUS_WORKERS`, default
+    /// 4); `0` runs no workers, for web-only instances beside `nexus worker`.
+    pub workers: usize,
+    /// SMTP server and sender (`NEXUS_SMTP_URL`, `NEXUS_MAIL_FROM`).
+    pub mail: MailSettings,
+    /// Retries and periodic clean-up (`NEXUS_JOB_MAX_ATTEMPTS`,
+    /// `NEXUS_JOB_RETRY_SECS`, `NEXUS_GUEST_CART_DAYS`).
+    pub jobs: JobSettings,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +107,9 @@ impl Config {
             secret_key: self.secret_key.clone(),
             rate_limits: self.rate_limits,
             time_zone: self.time_zone.clone(),
+            public_url: self.public_url.clone(),
+            mail: self.mail.clone(),
+            jobs: self.jobs.clone(),
         }
     }
 
@@ -297,6 +310,37 @@ impl Config {
         };
         let trusted_proxies = TrustedProxies::new(blocks, forwarded_header);
 
+        let workers = parse_number(&get, "NEXUS_WORKERS", 4, 0..=64)? as usize;
+        let mail = MailSettings {
+            smtp_url: get("NEXUS_SMTP_URL").filter(|url| !url.trim().is_empty()).map(Secret::new),
+            from: get("NEXUS_MAIL_FROM").unwrap_or_else(|| MailSettings::default().from),
+        };
+        check_settings(&mail).map_err(|error| {
+            let variable = match error {
+                nexus_core::mail::MailConfigError::SmtpUrl(_) => "NEXUS_SMTP_URL",
+                nexus_core::mail::MailConfigError::From(_) => "NEXUS_MAIL_FROM",
+            };
+            ConfigError::new(variable, "cannot be used", error.to_string())
+        })?;
+        let job_defaults = JobSettings::default();
+        let jobs = JobSettings {
+            max_attempts: parse_number(&get, "NEXUS_JOB_MAX_ATTEMPTS", u64::from(job_defaults.max_attempts), 1..=100)?
+                as u32,
+            first_retry_after: Duration::from_secs(parse_number(
+                &get,
+                "NEXUS_JOB_RETRY_SECS",
+                job_defaults.first_retry_after.as_secs(),
+                1..=86_400,
+            )?),
+            guest_cart_days: parse_number(
+                &get,
+                "NEXUS_GUEST_CART_DAYS",
+                u64::from(job_defaults.guest_cart_days),
+                1..=3650,
+            )? as u32,
+            ..job_defaults
+        };
+
         Ok(Self {
             database_url,
             redis_url,
@@ -318,6 +362,9 @@ impl Config {
             time_zone,
             trusted_proxies,
             graphql: GraphqlLimits::within(Duration::from_secs(timeout_secs)),
+            workers,
+            mail,
+            jobs,
         })
     }
 }

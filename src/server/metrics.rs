@@ -31,6 +31,25 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
+/// The job queue's backlog, read from PostgreSQL at each scrape so every
+/// instance reports the shared queue, whether or not it runs workers. Job
+/// outcomes and durations (`nexus_jobs_total`, `nexus_job_duration_seconds`)
+/// are counted by the workers that run them.
+pub async fn record_job_queues(jobs: &nexus_core::jobs::Jobs) {
+    match jobs.depth().await {
+        Ok(queues) => {
+            for queue in queues {
+                let name = queue.queue;
+                metrics::gauge!("nexus_job_queue_due", "queue" => name.clone()).set(queue.due as f64);
+                metrics::gauge!("nexus_job_queue_running", "queue" => name.clone()).set(queue.running as f64);
+                metrics::gauge!("nexus_job_queue_dead", "queue" => name.clone()).set(queue.dead as f64);
+                metrics::gauge!("nexus_job_queue_oldest_due_seconds", "queue" => name).set(queue.oldest_due_seconds);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot read the job queue for /metrics"),
+    }
+}
+
 pub async fn track(request: Request, next: Next) -> Response {
     let route = request
         .extensions()

@@ -142,6 +142,7 @@ fn request_span(request: &Request<Body>) -> tracing::Span {
 }
 
 async fn render_metrics(State(state): State<AppState>) -> impl IntoResponse {
+    metrics::record_job_queues(&state.core.jobs).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }
 

@@ -1,4 +1,5 @@
-//! `nexus serve`: migrate, build the state, listen, and shut down gracefully.
+//! `nexus serve`: migrate, build the state, start the job workers, listen,
+//! and shut down gracefully. `nexus worker`: the job workers alone.
 
 use std::net::SocketAddr;
 
@@ -6,7 +7,12 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use tokio::{net::TcpListener, sync::watch};
 
-use nexus_core::{Core, cache::Cache, db, jobs};
+use nexus_core::{
+    Core,
+    cache::Cache,
+    db,
+    jobs::{self, WorkerSet},
+};
 
 use super::{config::Config, router, state::AppState};
 
@@ -17,8 +23,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     db::check_time_zone(&pool, &config.time_zone).await?;
     let cache = Cache::with_timeout(&config.redis_url, config.cache_prefix.clone(), config.redis_timeout);
     let core = Core::new(pool.clone(), cache, config.core_settings());
-    jobs::spawn_sweeper(core.clone());
-    jobs::spawn_refund_retries(core.clone());
+    let workers = start_workers(&config, &core).await?;
     let app = router::build(AppState::new(config, core));
 
     let listener = TcpListener::bind(addr).await.with_context(|| {
@@ -55,9 +60,47 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             tokio::time::sleep(router::SHUTDOWN_GRACE).await;
         } => tracing::warn!("grace period over; closing the remaining connections"),
     }
+    if let Some(workers) = workers {
+        tracing::info!("waiting for running jobs to finish");
+        workers.stop().await;
+    }
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `nexus worker`: runs jobs until Ctrl-C or SIGTERM, then lets the running
+/// ones finish. Any number of these (and of `nexus serve`) share the queue.
+pub async fn run_worker(config: Config) -> anyhow::Result<()> {
+    let pool = db::connect(&config.database_url, config.db_max_connections).await?;
+    db::migrate(&pool).await?;
+    db::check_time_zone(&pool, &config.time_zone).await?;
+    let cache = Cache::with_timeout(&config.redis_url, config.cache_prefix.clone(), config.redis_timeout);
+    let core = Core::new(pool.clone(), cache, config.core_settings());
+    let config = Config { workers: config.workers.max(1), ..config };
+    let workers = start_workers(&config, &core).await?.context("a worker process runs at least one worker")?;
+    shutdown_signal().await;
+    tracing::info!("shutdown requested; waiting for running jobs to finish");
+    workers.stop().await;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The workers on a pool of their own, unless `NEXUS_WORKERS=0`. Each queue's
+/// worker listens on two connections and each schedule holds two; the rest
+/// carry the jobs themselves.
+async fn start_workers(config: &Config, core: &Core) -> anyhow::Result<Option<WorkerSet>> {
+    if config.workers == 0 {
+        tracing::info!("NEXUS_WORKERS=0: this instance runs no background jobs");
+        return Ok(None);
+    }
+    let connections = u32::try_from(config.workers).unwrap_or(64) + 24;
+    let jobs_pool = db::connect(&config.database_url, connections).await?;
+    let workers = jobs::start_workers(core.clone(), jobs_pool, config.workers)
+        .await
+        .context("cannot start the background job workers")?;
+    Ok(Some(workers))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -56,7 +56,11 @@ pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool,
 pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
     let mut conn = pool.acquire().await?;
     sqlx::query!("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY).fetch_one(&mut *conn).await?;
-    let result = MIGRATOR.run(&mut *conn).await;
+    let mut result = MIGRATOR.run(&mut *conn).await.map_err(DbError::from);
+    if result.is_ok() {
+        // The job queue's own schema (underway's migrations), after ours.
+        result = crate::jobs::prepare(pool).await.map_err(DbError::from);
+    }
     let unlock = sqlx::query!("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY).fetch_one(&mut *conn).await;
     result?;
     unlock?;

@@ -13,6 +13,7 @@ pub mod cart;
 pub mod catalog;
 pub mod db;
 pub mod jobs;
+pub mod mail;
 pub mod orders;
 pub mod payments;
 pub mod random;
@@ -34,9 +35,9 @@ pub use settings::{Secret, Settings};
 pub use sqlx::Error as DatabaseError;
 
 use self::{
-    accounts::AccountService, cache::Cache, cart::CartService, catalog::CatalogService, orders::OrderService,
-    payments::PaymentProvider, reports::ReportService, reviews::ReviewService, sessions::WebSessions,
-    wishlist::WishlistService,
+    accounts::AccountService, cache::Cache, cart::CartService, catalog::CatalogService, jobs::Jobs, mail::MailService,
+    orders::OrderService, payments::PaymentProvider, reports::ReportService, reviews::ReviewService,
+    sessions::WebSessions, wishlist::WishlistService,
 };
 
 /// Every service of the store, built once from a pool, a cache and the
@@ -52,8 +53,11 @@ pub struct Core {
     pub wishlist: WishlistService,
     pub sessions: WebSessions,
     pub api_limits: rate_limit::ApiLimiter,
+    pub jobs: Jobs,
+    pub mail: MailService,
     pool: PgPool,
     cache: Cache,
+    settings: Arc<Settings>,
 }
 
 impl Core {
@@ -66,16 +70,37 @@ impl Core {
     /// The store with another payment provider.
     pub fn with_payments(pool: PgPool, cache: Cache, settings: Settings, payments: Arc<dyn PaymentProvider>) -> Self {
         let settings = Arc::new(settings);
-        let catalog = CatalogService::new(pool.clone(), cache.clone(), settings.clone());
+        let jobs = Jobs::new(pool.clone(), settings.jobs.clone());
+        let mail = MailService::new(pool.clone(), jobs.clone(), &settings);
+        let catalog = CatalogService::new(pool.clone(), cache.clone(), settings.clone(), jobs.clone());
         let cart = CartService::new(pool.clone(), settings.clone());
         let reviews = ReviewService::new(pool.clone(), cache.clone(), catalog.clone());
         let wishlist = WishlistService::new(pool.clone(), settings.currency.clone());
-        let orders = OrderService::new(pool.clone(), catalog.clone(), payments, settings.clone());
+        let orders = OrderService::new(pool.clone(), catalog.clone(), payments, settings.clone(), jobs.clone());
         let reports = ReportService::new(pool.clone(), settings.clone());
         let api_limits = rate_limit::ApiLimiter::new(cache.clone(), settings.rate_limits);
-        let accounts = AccountService::new(pool.clone(), cache.clone(), settings);
+        let accounts = AccountService::new(pool.clone(), cache.clone(), settings.clone());
         let sessions = WebSessions::new(pool.clone());
-        Self { catalog, cart, orders, accounts, reviews, reports, wishlist, sessions, api_limits, pool, cache }
+        Self {
+            catalog,
+            cart,
+            orders,
+            accounts,
+            reviews,
+            reports,
+            wishlist,
+            sessions,
+            api_limits,
+            jobs,
+            mail,
+            pool,
+            cache,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub fn pool(&self) -> &PgPool {

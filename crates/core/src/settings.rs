@@ -3,7 +3,7 @@
 //! tokens and how often people may try to sign in. The web crate reads them
 //! from the environment; tests build them directly.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use nexus_model::order::Pricing;
 
@@ -22,6 +22,59 @@ pub struct Settings {
     /// The IANA time zone the store's days are counted in (reports, date
     /// filters), e.g. `Europe/Berlin`; PostgreSQL's zone database reads it.
     pub time_zone: String,
+    /// Where shoppers reach the store (no trailing slash), for the links in
+    /// e-mails.
+    pub public_url: String,
+    pub mail: MailSettings,
+    pub jobs: JobSettings,
+}
+
+/// How the store sends e-mail.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// `smtp://`, `smtps://` or `smtp://…?tls=required` with credentials;
+    /// without one, e-mails are recorded as not sent (the demo).
+    pub smtp_url: Option<Secret>,
+    /// The sender, e.g. `Nexus <shop@example.com>`.
+    pub from: String,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self { smtp_url: None, from: "Nexus <shop@nexus.invalid>".to_owned() }
+    }
+}
+
+/// How background jobs are retried and what the periodic ones keep.
+#[derive(Clone, Debug)]
+pub struct JobSettings {
+    /// Attempts before a job is dead (kept, shown, retried only by hand).
+    pub max_attempts: u32,
+    /// The wait before the first retry; each later one waits twice as long,
+    /// up to `max_retry_after`.
+    pub first_retry_after: Duration,
+    pub max_retry_after: Duration,
+    /// How often a running job says it is alive; a job silent for this long
+    /// (its worker was killed) is taken up by another worker.
+    pub heartbeat: Duration,
+    /// How often an idle worker looks for due jobs besides being woken by
+    /// new ones (delayed jobs and retries become due silently).
+    pub poll_every: Duration,
+    /// Guest carts untouched for this many days are deleted.
+    pub guest_cart_days: u32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            first_retry_after: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(600),
+            heartbeat: Duration::from_secs(30),
+            poll_every: Duration::from_secs(5),
+            guest_cart_days: 30,
+        }
+    }
 }
 
 impl Settings {
@@ -35,6 +88,9 @@ impl Settings {
             secret_key,
             rate_limits: RateLimits::default(),
             time_zone: "UTC".to_owned(),
+            public_url: "http://127.0.0.1:3000".to_owned(),
+            mail: MailSettings::default(),
+            jobs: JobSettings::default(),
         }
     }
 }

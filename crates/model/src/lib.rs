@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod background;
 pub mod cart;
 pub mod catalog;
 pub mod listing_params;

@@ -25,6 +25,7 @@
 mod read;
 mod write;
 
+use crate::{jobs::Jobs, settings::JobSettings};
 use std::{
     fmt,
     fs::File,
@@ -165,8 +166,19 @@ pub struct CatalogFiles<R> {
 /// Progress reports: a stage name, rows done, rows in the stage.
 pub type Progress<'a> = &'a mut (dyn FnMut(&str, usize, usize) + Send);
 
-/// Reads, checks and writes the catalog in `dir`.
+/// Reads, checks and writes the catalog in `dir`, for tools and tests
+/// without a store's settings (low-stock alerts get the default retries).
 pub async fn import_catalog(pool: &PgPool, dir: &Path, progress: Progress<'_>) -> Result<ImportSummary, ImportError> {
+    import_dir(pool, &Jobs::new(pool.clone(), JobSettings::default()), dir, progress).await
+}
+
+/// Reads, checks and writes the catalog in `dir`.
+pub(crate) async fn import_dir(
+    pool: &PgPool,
+    jobs: &Jobs,
+    dir: &Path,
+    progress: Progress<'_>,
+) -> Result<ImportSummary, ImportError> {
     let open = |name: &str| {
         let path: PathBuf = dir.join(name);
         File::open(&path).map_err(|source| ImportError::Read { file: path.display().to_string(), source })
@@ -176,7 +188,7 @@ pub async fn import_catalog(pool: &PgPool, dir: &Path, progress: Progress<'_>) -
         products: open("products.csv")?,
         variants: open("variants.csv")?,
     };
-    import_catalog_from(pool, files, None, progress).await
+    import_files_with(pool, jobs, files, None, progress).await
 }
 
 /// Reads, checks and writes a catalog whose three files come from `files`.
@@ -188,9 +200,19 @@ pub async fn import_catalog_from<R: Read>(
     actor: Option<i64>,
     progress: Progress<'_>,
 ) -> Result<ImportSummary, ImportError> {
+    import_files_with(pool, &Jobs::new(pool.clone(), JobSettings::default()), files, actor, progress).await
+}
+
+async fn import_files_with<R: Read>(
+    pool: &PgPool,
+    jobs: &Jobs,
+    files: CatalogFiles<R>,
+    actor: Option<i64>,
+    progress: Progress<'_>,
+) -> Result<ImportSummary, ImportError> {
     let catalog = read::read_catalog(files)?;
     progress("checked", catalog.row_count(), catalog.row_count());
-    write::write_catalog(pool, &catalog, actor, progress).await
+    write::write_catalog(pool, jobs, &catalog, actor, progress).await
 }
 
 impl CatalogService {
@@ -204,7 +226,7 @@ impl CatalogService {
         actor: i64,
         progress: Progress<'_>,
     ) -> Result<ImportSummary, ImportError> {
-        let summary = import_catalog_from(&self.pool, files, Some(actor), progress).await?;
+        let summary = import_files_with(&self.pool, &self.jobs, files, Some(actor), progress).await?;
         if summary.changed() {
             self.invalidate().await;
         }

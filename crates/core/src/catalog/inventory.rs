@@ -7,7 +7,13 @@
 use sqlx::{PgConnection, PgPool};
 
 use super::{CatalogError, audit};
-use crate::accounts::audit::CatalogChange;
+use crate::{
+    accounts::audit::CatalogChange,
+    jobs::{
+        Jobs,
+        low_stock::{self, Alert, CROSSINGS},
+    },
+};
 
 pub const REASON_MAX: usize = 500;
 
@@ -50,6 +56,7 @@ impl Availability {
 /// returns the new stock and the change.
 pub(super) async fn adjust(
     pool: &PgPool,
+    jobs: &Jobs,
     variant_id: i64,
     delta: i32,
     reason: &str,
@@ -92,7 +99,8 @@ pub(super) async fn adjust(
         });
     };
     let stock = updated.stock;
-    record(&mut tx, variant_id, delta, stock, reason, actor).await?;
+    let ledger_id = record(&mut tx, variant_id, delta, stock, reason, actor).await?;
+    low_stock::alert_crossings(&mut tx, jobs, &ledger_id.into_iter().collect::<Vec<_>>()).await?;
     let audited = CatalogChange::StockAdjusted { variant_id, sku: &updated.sku, delta, stock_after: stock, reason };
     audit(&mut tx, actor, audited).await?;
     let change = before.change_to(Availability::of(&mut tx, &[variant_id]).await?);
@@ -100,8 +108,8 @@ pub(super) async fn adjust(
     Ok((stock, change))
 }
 
-/// Writes a ledger row; a zero delta (a variant created with no stock) is
-/// not a change and leaves none.
+/// Writes a ledger row and returns its id; a zero delta (a variant created
+/// with no stock) is not a change and leaves none.
 pub(super) async fn record(
     conn: &mut PgConnection,
     variant_id: i64,
@@ -109,21 +117,22 @@ pub(super) async fn record(
     stock_after: i32,
     reason: &str,
     actor: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<Option<i64>, sqlx::Error> {
     if delta == 0 {
-        return Ok(());
+        return Ok(None);
     }
-    sqlx::query!(
-        "INSERT INTO inventory_ledger (variant_id, delta, stock_after, reason, actor_id) VALUES ($1, $2, $3, $4, $5)",
-        variant_id,
-        delta,
-        stock_after,
-        reason,
-        actor,
+    let id = sqlx::query_scalar(
+        "INSERT INTO inventory_ledger (variant_id, delta, stock_after, reason, actor_id) VALUES ($1, $2, $3, $4, $5)
+         RETURNING id",
     )
-    .execute(conn)
+    .bind(variant_id)
+    .bind(delta)
+    .bind(stock_after)
+    .bind(reason)
+    .bind(actor)
+    .fetch_one(conn)
     .await?;
-    Ok(())
+    Ok(Some(id))
 }
 
 /// Adds `deltas[i]` to the stock of `variant_ids[i]` and writes a ledger row
@@ -131,9 +140,11 @@ pub(super) async fn record(
 /// order first: every multi-variant stock change (checkouts, cancellations)
 /// takes its locks in that one order, so concurrent ones queue instead of
 /// deadlocking. The callers make sure no stock goes below zero; the
-/// column's CHECK would refuse it anyway.
+/// column's CHECK would refuse it anyway. Variants that fell to their
+/// low-stock threshold get their alert jobs.
 pub(crate) async fn apply_deltas(
     conn: &mut PgConnection,
+    jobs: &Jobs,
     variant_ids: &[i64],
     deltas: &[i32],
     reason: &str,
@@ -143,21 +154,24 @@ pub(crate) async fn apply_deltas(
         .fetch_all(&mut *conn)
         .await?;
     let before = Availability::of(&mut *conn, variant_ids).await?;
-    sqlx::query!(
+    let alerts: Vec<Alert> = sqlx::query_as(&format!(
         "WITH changed AS (
              UPDATE variants v SET stock = v.stock + d.delta, updated_at = now()
              FROM UNNEST($1::bigint[], $2::int[]) AS d(id, delta)
              WHERE v.id = d.id AND d.delta <> 0
              RETURNING v.id, d.delta, v.stock
-         )
-         INSERT INTO inventory_ledger (variant_id, delta, stock_after, reason, actor_id)
-         SELECT id, delta, stock, $3, $4 FROM changed",
-        variant_ids,
-        deltas,
-        reason,
-        actor as Option<i64>,
-    )
-    .execute(&mut *conn)
+         ), ledger AS (
+             INSERT INTO inventory_ledger (variant_id, delta, stock_after, reason, actor_id)
+             SELECT id, delta, stock, $3, $4 FROM changed
+             RETURNING id, variant_id, delta, stock_after
+         ) {CROSSINGS}"
+    ))
+    .bind(variant_ids)
+    .bind(deltas)
+    .bind(reason)
+    .bind(actor)
+    .fetch_all(&mut *conn)
     .await?;
+    low_stock::enqueue(&mut *conn, jobs, &alerts).await?;
     Ok(before.change_to(Availability::of(conn, variant_ids).await?))
 }

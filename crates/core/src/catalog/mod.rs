@@ -37,6 +37,7 @@ use sqlx::PgPool;
 use self::tree::CategoryTree;
 pub use self::{batch::ProductFacts, inventory::StockChange};
 pub(crate) use self::{listing::CARD_COLUMNS, queries::ProductCardRow};
+use crate::jobs::Jobs;
 use crate::{
     Settings,
     accounts::audit::{self as audit_trail, CatalogChange},
@@ -112,11 +113,13 @@ pub struct CatalogService {
     pool: PgPool,
     cache: Cache,
     settings: Arc<Settings>,
+    /// Stock changes enqueue low-stock alerts.
+    jobs: Jobs,
 }
 
 impl CatalogService {
-    pub fn new(pool: PgPool, cache: Cache, settings: Arc<Settings>) -> Self {
-        Self { pool, cache, settings }
+    pub fn new(pool: PgPool, cache: Cache, settings: Arc<Settings>, jobs: Jobs) -> Self {
+        Self { pool, cache, settings, jobs }
     }
 
     pub fn currency(&self) -> &str {
@@ -431,7 +434,7 @@ impl CatalogService {
         reason: &str,
         actor: i64,
     ) -> Result<i32, CatalogError> {
-        let (stock, change) = inventory::adjust(&self.pool, variant_id, delta, reason, actor).await?;
+        let (stock, change) = inventory::adjust(&self.pool, &self.jobs, variant_id, delta, reason, actor).await?;
         self.stock_changed(&change).await;
         Ok(stock)
     }
@@ -480,7 +483,7 @@ impl CatalogService {
         dir: &std::path::Path,
         progress: import::Progress<'_>,
     ) -> Result<import::ImportSummary, import::ImportError> {
-        let summary = import::import_catalog(&self.pool, dir, progress).await?;
+        let summary = import::import_dir(&self.pool, &self.jobs, dir, progress).await?;
         self.invalidate().await;
         Ok(summary)
     }

@@ -11,6 +11,7 @@
 //! 6. the card is charged; a decline rolls everything back;
 //! 7. the cart is emptied, the outbox gets `order.created`, the key its answer.
 
+use crate::jobs::Jobs;
 use chrono::{Datelike, Utc};
 use nexus_model::{
     Cents, FieldErrors,
@@ -213,7 +214,7 @@ impl OrderService {
         .await?;
         insert_lines(&mut tx, order_id, &lines).await?;
         status::record(&mut tx, order_id, OrderStatus::Pending, Actor::Customer(user_id), None).await?;
-        let stock_change = take_stock(&mut tx, &lines, &number, user_id).await?;
+        let stock_change = take_stock(&mut tx, &self.jobs, &lines, &number, user_id).await?;
 
         let charge =
             ChargeRequest { amount_cents: totals.total_cents, currency, card: &checked.card, order_number: &number };
@@ -248,6 +249,7 @@ impl OrderService {
         let order = queries::order(&mut tx, &number, None, false).await?.ok_or(OrderError::NotFound)?;
         status::publish(
             &mut tx,
+            &self.jobs,
             "order.created",
             serde_json::json!({
                 "order_id": order_id, "number": number, "user_id": user_id,
@@ -385,13 +387,14 @@ async fn insert_lines(conn: &mut PgConnection, order_id: i64, lines: &[CartLineR
 /// Decrements the (already locked) variants and writes their ledger rows.
 async fn take_stock(
     conn: &mut PgConnection,
+    jobs: &Jobs,
     lines: &[CartLineRow],
     number: &str,
     user_id: i64,
 ) -> Result<StockChange, sqlx::Error> {
     let ids: Vec<i64> = lines.iter().map(|line| line.variant_id).collect();
     let deltas: Vec<i32> = lines.iter().map(|line| -line.quantity).collect();
-    inventory::apply_deltas(conn, &ids, &deltas, &format!("order {number}"), Some(user_id)).await
+    inventory::apply_deltas(conn, jobs, &ids, &deltas, &format!("order {number}"), Some(user_id)).await
 }
 
 struct NewCharge<'a> {

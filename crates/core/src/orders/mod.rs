@@ -33,7 +33,7 @@ pub use self::{
     idempotency::delete_expired_keys,
     quote::QuoteRequest,
 };
-use crate::{Settings, catalog::CatalogService, payments::PaymentProvider};
+use crate::{Settings, catalog::CatalogService, jobs::Jobs, payments::PaymentProvider};
 pub use nexus_model::order::{
     Order, OrderStatus, OrderSummary, Pricing, Quote, QuoteProblem, ShippingMethod, Shortage, StaffOrder, Tracking,
 };
@@ -99,12 +99,23 @@ impl Actor {
     }
 }
 
+/// An order with its customer, read in the caller's transaction (the order
+/// e-mails' job).
+pub(crate) async fn order_with_customer(
+    conn: &mut sqlx::PgConnection,
+    number: &str,
+) -> Result<Option<StaffOrder>, sqlx::Error> {
+    queries::staff_order(conn, number).await
+}
+
 #[derive(Clone)]
 pub struct OrderService {
     pool: PgPool,
     catalog: CatalogService,
     payments: Arc<dyn PaymentProvider>,
     settings: Arc<Settings>,
+    /// Order events and low-stock alerts become jobs in their transaction.
+    jobs: Jobs,
 }
 
 impl OrderService {
@@ -113,8 +124,9 @@ impl OrderService {
         catalog: CatalogService,
         payments: Arc<dyn PaymentProvider>,
         settings: Arc<Settings>,
+        jobs: Jobs,
     ) -> Self {
-        Self { pool, catalog, payments, settings }
+        Self { pool, catalog, payments, settings, jobs }
     }
 
     /// The store's shipping prices and tax rate.

@@ -5,6 +5,7 @@
 //! after that commits, under an idempotency key, and asked again (same key)
 //! until it answers: see [`OrderService::retry_pending_refunds`].
 
+use crate::jobs::{Jobs, Work};
 use nexus_model::order::{Order, OrderStatus, Tracking};
 use sqlx::PgConnection;
 
@@ -94,7 +95,7 @@ impl OrderService {
 
         let ends_order = matches!(to, OrderStatus::Cancelled | OrderStatus::Refunded);
         let restocked = if ends_order && from.holds_stock() {
-            Some(restock(&mut tx, order.id, &format!("order {number} {to}"), actor).await?)
+            Some(restock(&mut tx, &self.jobs, order.id, &format!("order {number} {to}"), actor).await?)
         } else {
             None
         };
@@ -116,6 +117,7 @@ impl OrderService {
         record(&mut tx, order.id, to, actor, note).await?;
         publish(
             &mut tx,
+            &self.jobs,
             "order.status_changed",
             serde_json::json!({
                 "order_id": order.id, "number": number, "user_id": order.user_id,
@@ -216,6 +218,7 @@ async fn record_refund(
 /// Puts an order's goods back in stock, with ledger rows.
 async fn restock(
     conn: &mut PgConnection,
+    jobs: &Jobs,
     order_id: i64,
     reason: &str,
     actor: Actor,
@@ -232,7 +235,7 @@ async fn restock(
     }
     let (ids, quantities): (Vec<i64>, Vec<i32>) =
         lines.into_iter().map(|line| (line.variant_id, line.quantity)).unzip();
-    inventory::apply_deltas(conn, &ids, &quantities, reason, actor.user_id()).await
+    inventory::apply_deltas(conn, jobs, &ids, &quantities, reason, actor.user_id()).await
 }
 
 /// Appends to an order's status history.
@@ -255,12 +258,18 @@ pub(super) async fn record(
     Ok(())
 }
 
-/// Writes an event for background jobs in the caller's transaction.
+/// Writes an event to the outbox and enqueues the job that acts on it,
+/// both in the caller's transaction.
 pub(super) async fn publish(
     conn: &mut PgConnection,
+    jobs: &Jobs,
     topic: &str,
     payload: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!("INSERT INTO outbox_events (topic, payload) VALUES ($1, $2)", topic, payload).execute(conn).await?;
-    Ok(())
+    let event_id: i64 = sqlx::query_scalar("INSERT INTO outbox_events (topic, payload) VALUES ($1, $2) RETURNING id")
+        .bind(topic)
+        .bind(payload)
+        .fetch_one(&mut *conn)
+        .await?;
+    jobs.enqueue(conn, &Work::OrderEvent { event_id }).await
 }

@@ -4,6 +4,10 @@
 //! for an insert, false for an update — which is how the summary tells
 //! created from updated rows.
 
+use crate::jobs::{
+    Jobs,
+    low_stock::{self, Alert, CROSSINGS},
+};
 use std::collections::{HashMap, HashSet};
 
 use sqlx::{PgPool, Postgres, Transaction};
@@ -25,6 +29,7 @@ type Tx<'a> = Transaction<'a, Postgres>;
 /// transaction.
 pub(super) async fn write_catalog(
     pool: &PgPool,
+    jobs: &Jobs,
     catalog: &Catalog,
     actor: Option<i64>,
     progress: Progress<'_>,
@@ -102,15 +107,22 @@ pub(super) async fn write_catalog(
         progress("default variants", done, singles.len());
     }
     recount_stock_totals(&mut tx, &catalog.products).await?;
-    sqlx::query(
-        "INSERT INTO inventory_ledger (variant_id, delta, stock_after, reason, actor_id)
-         SELECT v.id, v.stock - coalesce(b.stock, 0), v.stock, 'catalog import', $1
-         FROM variants v LEFT JOIN stock_before_import b ON b.id = v.id
-         WHERE v.stock <> coalesce(b.stock, 0)",
-    )
+    // The ledger rows of every change, and the low-stock alerts of those
+    // that crossed a threshold (a fresh import starts from zero and crosses
+    // nothing).
+    let alerts: Vec<Alert> = sqlx::query_as(&format!(
+        "WITH ledger AS (
+             INSERT INTO inventory_ledger (variant_id, delta, stock_after, reason, actor_id)
+             SELECT v.id, v.stock - coalesce(b.stock, 0), v.stock, 'catalog import', $1
+             FROM variants v LEFT JOIN stock_before_import b ON b.id = v.id
+             WHERE v.stock <> coalesce(b.stock, 0)
+             RETURNING id, variant_id, delta, stock_after
+         ) {CROSSINGS}"
+    ))
     .bind(actor)
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
+    low_stock::enqueue(&mut tx, jobs, &alerts).await?;
     if let Some(actor_id) = actor {
         let change = CatalogChange::Imported {
             created: summary.categories.created + summary.products.created + summary.variants.created,

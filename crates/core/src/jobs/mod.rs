@@ -1,0 +1,281 @@
+//! Work that runs after a request ends, durably, on PostgreSQL: order
+//! e-mails, low-stock alerts, the daily sales summary and the sweeps that
+//! keep tables small.
+//!
+//! The queue is [underway]'s: a job is a row in `underway.task`, enqueued
+//! in the same transaction as the change that causes it (so a rolled-back
+//! checkout leaves no e-mail behind and a committed one never loses its
+//! e-mail); workers take jobs with `FOR UPDATE SKIP LOCKED` and an advisory
+//! lock per job, so several instances never run one job twice at the same
+//! time; a failed job is retried with exponential backoff and is dead after
+//! [`JobSettings::max_attempts`]; a job whose worker stops sending
+//! heartbeats (killed mid-job) is taken up again by another worker.
+//!
+//! Every job is one [`Work`] value on one of four queues: `nexus-work` for
+//! the event-driven jobs, and one queue per periodic job, because a cron
+//! schedule belongs to a queue.
+
+mod board;
+mod handlers;
+pub mod low_stock;
+mod runner;
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use jiff::Span;
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use tokio::sync::OnceCell;
+use underway::{
+    Queue, Task,
+    task::{Error as TaskError, Result as TaskResult, RetryPolicy},
+};
+
+pub use self::{
+    board::{JOBS_PER_PAGE, QueueDepth},
+    runner::{WorkerSet, start_workers},
+};
+use crate::settings::JobSettings;
+
+/// The queue of the event-driven jobs.
+pub const WORK_QUEUE: &str = "nexus-work";
+/// The hourly sweep of expired rows and stale guest carts.
+pub const HOUSEKEEPING_QUEUE: &str = "nexus-housekeeping";
+/// Yesterday's sales for staff, shortly after midnight in the store's zone.
+pub const DAILY_SUMMARY_QUEUE: &str = "nexus-daily-summary";
+/// Asking the payment provider again about refunds it did not answer.
+pub const REFUNDS_QUEUE: &str = "nexus-refunds";
+
+/// One job: what to do, with the ids it needs (never the data itself, which
+/// the job reads when it runs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Work {
+    /// An `outbox_events` row: turns an order event into its e-mail.
+    OrderEvent {
+        event_id: i64,
+    },
+    /// Sends a recorded e-mail.
+    SendEmail {
+        email_id: i64,
+    },
+    /// A variant's stock crossed its threshold downwards in the ledger row
+    /// `ledger_id`.
+    LowStockAlert {
+        ledger_id: i64,
+        variant_id: i64,
+        stock: i32,
+        threshold: i32,
+    },
+    /// Sends the planned digest of low-stock alerts to staff.
+    LowStockDigest {
+        digest_id: i64,
+    },
+    Housekeeping,
+    DailySummary,
+    RetryRefunds,
+}
+
+impl Work {
+    /// The name of its kind, as it appears in `/metrics` and on the jobs page.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Work::OrderEvent { .. } => "order_event",
+            Work::SendEmail { .. } => "send_email",
+            Work::LowStockAlert { .. } => "low_stock_alert",
+            Work::LowStockDigest { .. } => "low_stock_digest",
+            Work::Housekeeping => "housekeeping",
+            Work::DailySummary => "daily_summary",
+            Work::RetryRefunds => "retry_refunds",
+        }
+    }
+}
+
+/// Why a job failed: worth another try, or never going to work.
+#[derive(Debug, thiserror::Error)]
+pub enum JobFailure {
+    #[error("{0}")]
+    Retry(String),
+    #[error("{0}")]
+    Fatal(String),
+}
+
+impl From<sqlx::Error> for JobFailure {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Retry(format!("database: {error}"))
+    }
+}
+
+/// Runs [`Work`] inside the job's transaction; implemented over the core
+/// services by the workers.
+#[async_trait]
+pub(crate) trait Handler: Send + Sync + 'static {
+    async fn handle(&self, tx: Transaction<'_, Postgres>, work: Work) -> Result<(), JobFailure>;
+}
+
+/// underway's task: the same type enqueues (without a handler, for its
+/// retry policy and heartbeat) and runs (with one).
+#[derive(Clone)]
+pub(crate) struct Job {
+    settings: Arc<JobSettings>,
+    handler: Option<Arc<dyn Handler>>,
+}
+
+fn span_of(duration: Duration) -> Span {
+    Span::new().milliseconds(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Task for Job {
+    type Input = Work;
+    type Output = ();
+
+    async fn execute(&self, tx: Transaction<'_, Postgres>, work: Work) -> TaskResult<()> {
+        let Some(handler) = &self.handler else {
+            return Err(TaskError::Fatal("this process only enqueues jobs".to_owned()));
+        };
+        let kind = work.kind();
+        let started = std::time::Instant::now();
+        let outcome = handler.handle(tx, work).await;
+        let seconds = started.elapsed().as_secs_f64();
+        metrics::histogram!("nexus_job_duration_seconds", "kind" => kind).record(seconds);
+        match outcome {
+            Ok(()) => {
+                metrics::counter!("nexus_jobs_total", "kind" => kind, "outcome" => "succeeded").increment(1);
+                Ok(())
+            }
+            Err(failure) => {
+                metrics::counter!("nexus_jobs_total", "kind" => kind, "outcome" => "failed").increment(1);
+                tracing::warn!(kind, error = %failure, "job failed");
+                Err(match failure {
+                    JobFailure::Retry(message) => TaskError::Retryable(message),
+                    JobFailure::Fatal(message) => TaskError::Fatal(message),
+                })
+            }
+        }
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        let millis = |duration: Duration| i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
+        RetryPolicy::builder()
+            .max_attempts(i32::try_from(self.settings.max_attempts).unwrap_or(i32::MAX))
+            .initial_interval_ms(millis(self.settings.first_retry_after))
+            .max_interval_ms(millis(self.settings.max_retry_after))
+            .backoff_coefficient(2.0)
+            .build()
+    }
+
+    fn heartbeat(&self) -> Span {
+        span_of(self.settings.heartbeat)
+    }
+
+    /// Longer than any job should take (an SMTP exchange times out after
+    /// 30 s); a job past it is failed and retried.
+    fn timeout(&self) -> Span {
+        Span::new().minutes(5)
+    }
+}
+
+/// The queue requests enqueue on, built once per pool on first use (the
+/// periodic queues belong to the workers, which enqueue on them).
+pub(crate) struct Queues {
+    pub work: Queue<Job>,
+}
+
+/// The store's handle on its job queue: enqueue in a transaction, list and
+/// retry for staff. Cheap to clone.
+#[derive(Clone)]
+pub struct Jobs {
+    pool: PgPool,
+    settings: Arc<JobSettings>,
+    queues: Arc<OnceCell<Queues>>,
+}
+
+/// A failure of the queue itself, reported as a database error so every
+/// service's error type already carries it.
+fn queue_error(error: underway::queue::Error) -> sqlx::Error {
+    match error {
+        underway::queue::Error::Database(error) => error,
+        other => sqlx::Error::Protocol(format!("job queue: {other}")),
+    }
+}
+
+impl Jobs {
+    pub fn new(pool: PgPool, settings: JobSettings) -> Self {
+        Self { pool, settings: Arc::new(settings), queues: Arc::default() }
+    }
+
+    pub fn settings(&self) -> &JobSettings {
+        &self.settings
+    }
+
+    /// underway's schema and our queues. `db::migrate` sets the schema up
+    /// when the store starts; doing it here too means any pool on a
+    /// migrated database (every test's) can enqueue.
+    pub(crate) async fn queues(&self) -> Result<&Queues, sqlx::Error> {
+        if let Some(queues) = self.queues.get() {
+            return Ok(queues);
+        }
+        let queues = build_queues(self.pool.clone()).await?;
+        Ok(self.queues.get_or_init(|| async move { queues }).await)
+    }
+
+    fn job(&self) -> Job {
+        Job { settings: self.settings.clone(), handler: None }
+    }
+
+    /// Enqueues `work` in the caller's transaction: it runs only if that
+    /// transaction commits.
+    pub async fn enqueue(&self, conn: &mut PgConnection, work: &Work) -> Result<(), sqlx::Error> {
+        self.enqueue_after(conn, work, Duration::ZERO).await
+    }
+
+    /// Like [`Jobs::enqueue`], due `delay` from now.
+    pub async fn enqueue_after(
+        &self,
+        conn: &mut PgConnection,
+        work: &Work,
+        delay: Duration,
+    ) -> Result<(), sqlx::Error> {
+        let queues = self.queues().await?;
+        queues.work.enqueue_after(&mut *conn, &self.job(), work, span_of(delay)).await.map_err(queue_error)?;
+        Ok(())
+    }
+
+    /// Enqueues one job per item of `works`, in the caller's transaction.
+    pub async fn enqueue_all(&self, conn: &mut PgConnection, works: &[Work]) -> Result<(), sqlx::Error> {
+        if works.is_empty() {
+            return Ok(());
+        }
+        let queues = self.queues().await?;
+        queues.work.enqueue_multi(&mut *conn, &self.job(), works).await.map_err(queue_error)?;
+        Ok(())
+    }
+}
+
+async fn build_queues(pool: PgPool) -> Result<Queues, sqlx::Error> {
+    prepare(&pool).await?;
+    Ok(Queues { work: build_queue(WORK_QUEUE, &pool).await? })
+}
+
+/// One queue on `pool`; its row in `underway.task_queue` is made if missing.
+pub(crate) async fn build_queue(name: &'static str, pool: &PgPool) -> Result<Queue<Job>, sqlx::Error> {
+    Queue::builder().name(name).pool(pool.clone()).build().await.map_err(queue_error)
+}
+
+/// Migrates underway's schema (idempotent) and adds the index the jobs page
+/// and `/metrics` count by.
+pub async fn prepare(pool: &PgPool) -> Result<(), sqlx::Error> {
+    // underway's migration future is not `Send` (its generic executor), so
+    // it cannot be awaited inside a request's or a job's future; it runs to
+    // completion on a blocking thread of the same runtime instead.
+    let migration_pool = pool.clone();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || runtime.block_on(underway::run_migrations(&migration_pool)))
+        .await
+        .map_err(|error| sqlx::Error::Protocol(format!("migrating the job queue: {error}")))??;
+    sqlx::query("CREATE INDEX IF NOT EXISTS nexus_task_state_idx ON underway.task (state, task_queue_name)")
+        .execute(pool)
+        .await?;
+    Ok(())
+}
