@@ -9,7 +9,8 @@
 //! Pages, their server functions, health and metrics are not counted.
 //! The cost is one Redis round trip per request (increment, expiry and
 //! time-to-live in one pipeline), and a token's signature check, which
-//! needs no database.
+//! needs no database and is done once per token (`TokenKeys` remembers the
+//! tokens it verified until they expire).
 
 use axum::{
     extract::{Request, State},

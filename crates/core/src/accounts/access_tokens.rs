@@ -2,7 +2,7 @@
 //! rotate. Only HS256 with a known `kid` is accepted, which rules out
 //! `alg: none`, algorithm confusion and foreign keys.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::RwLock};
 
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
@@ -13,6 +13,10 @@ use super::{AccountError, User};
 
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(15);
 const CURRENT_KID: &str = "k1";
+/// The leeway jsonwebtoken gives `exp` and `nbf`, in seconds.
+const LEEWAY_SECONDS: i64 = 5;
+/// How many verified tokens one process remembers before it starts over.
+const REMEMBERED_TOKENS: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -60,6 +64,12 @@ pub struct AccessGrant {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: HashMap<&'static str, DecodingKey>,
+    /// Tokens whose signature already checked out, by their text. An app
+    /// sends one token with every request for its 15 minutes; checking the
+    /// signature once instead of per request keeps the API budget, which
+    /// must identify the caller before anything else runs, cheap. Only
+    /// successes are kept, so a forged token is checked every time.
+    verified: RwLock<HashMap<Box<str>, AccessGrant>>,
 }
 
 impl TokenKeys {
@@ -70,6 +80,7 @@ impl TokenKeys {
         Self {
             encoding: EncodingKey::from_secret(&key),
             decoding: HashMap::from([(CURRENT_KID, DecodingKey::from_secret(&key))]),
+            verified: RwLock::default(),
         }
     }
 
@@ -100,6 +111,27 @@ impl TokenKeys {
 
     /// The grant of a token signed by us with the current key, not expired.
     pub fn verify(&self, token: &str) -> Result<AccessGrant, TokenError> {
+        if let Some(grant) = self.remembered(token) {
+            return Ok(grant);
+        }
+        let grant = self.verify_signed(token)?;
+        let mut verified = self.verified.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if verified.len() >= REMEMBERED_TOKENS {
+            verified.clear();
+        }
+        verified.insert(token.into(), grant.clone());
+        Ok(grant)
+    }
+
+    /// A token verified before, while it has not expired.
+    fn remembered(&self, token: &str) -> Option<AccessGrant> {
+        let verified = self.verified.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let grant = verified.get(token)?;
+        let still_valid = Utc::now() <= grant.expires_at + Duration::seconds(LEEWAY_SECONDS);
+        still_valid.then(|| grant.clone())
+    }
+
+    fn verify_signed(&self, token: &str) -> Result<AccessGrant, TokenError> {
         let claims = self.verify_claims(token)?;
         let user_id = claims.sub.parse().map_err(|_| TokenError::Invalid)?;
         let issued_at_ms = if claims.iat_ms > 0 { claims.iat_ms } else { claims.iat * 1000 };
@@ -116,7 +148,7 @@ impl TokenKeys {
         let key = header.kid.as_deref().and_then(|kid| self.decoding.get(kid)).ok_or(TokenError::Invalid)?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_nbf = true;
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECONDS as u64;
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "sub"]);
         decode::<Claims>(token, key, &validation).map(|data| data.claims).map_err(|error| match error.kind() {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
@@ -199,5 +231,22 @@ mod tests {
         let future = Claims { nbf: now + 600, exp: now + 1200, ..claims };
         let token = encode(&header, &future, &keys.encoding).unwrap();
         assert_eq!(keys.verify(&token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_its_tampered_copies_are_refused() {
+        let keys = TokenKeys::from_secret(&"s".repeat(32));
+        let (token, _) = keys.issue(&user(), None).unwrap();
+        let grant = keys.verify(&token).unwrap();
+        assert_eq!(keys.verify(&token), Ok(grant.clone()), "the second check comes from memory");
+
+        let other_last = if token.ends_with('A') { 'B' } else { 'A' };
+        let tampered = format!("{}{other_last}", &token[..token.len() - 1]);
+        assert_eq!(keys.verify(&tampered), Err(TokenError::Invalid), "a changed signature is checked afresh");
+
+        let lapsed = AccessGrant { expires_at: Utc::now() - Duration::seconds(LEEWAY_SECONDS + 1), ..grant };
+        keys.verified.write().unwrap().insert(token.as_str().into(), lapsed);
+        assert_eq!(keys.remembered(&token), None, "memory never outlives the token");
+        assert_eq!(keys.verify(&token).map(|grant| grant.user_id), Ok(7), "still within its real lifetime");
     }
 }
