@@ -97,7 +97,7 @@ async fn start_workers(config: &Config, core: &Core) -> anyhow::Result<Option<Wo
     }
     let connections = u32::try_from(config.workers).unwrap_or(64) + 24;
     let jobs_pool = db::connect(&config.database_url, connections).await?;
-    let workers = jobs::start_workers(core.clone(), jobs_pool, config.workers)
+    let workers = jobs::start_workers(core.clone(), jobs_pool, config.workers, jobs::WorkerQueues::All)
         .await
         .context("cannot start the background job workers")?;
     Ok(Some(workers))

@@ -34,7 +34,7 @@ use underway::{
 
 pub use self::{
     board::{JOBS_PER_PAGE, QueueDepth},
-    runner::{WorkerSet, start_workers},
+    runner::{Queues as WorkerQueues, WorkerSet, start_workers},
 };
 use crate::settings::JobSettings;
 

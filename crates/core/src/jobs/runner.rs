@@ -41,20 +41,26 @@ impl WorkerSet {
         self.shutdown.cancel();
         while self.tasks.join_next().await.is_some() {}
     }
+}
 
-    /// Stops at once, abandoning running jobs as a killed process would:
-    /// their transactions roll back and their heartbeats stop, so another
-    /// worker takes them up once they are stale.
-    pub async fn abort(mut self) {
-        self.tasks.abort_all();
-        while self.tasks.join_next().await.is_some() {}
-    }
+/// Which queues a [`WorkerSet`] works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queues {
+    /// The event-driven jobs and the periodic ones, with their schedules.
+    All,
+    /// Only the event-driven jobs (tests that need no schedules).
+    EventsOnly,
 }
 
 /// Starts the workers on `pool` (their own, so jobs never wait for
 /// connections the web requests hold), running up to `concurrency` jobs of
 /// the main queue at once with the services of `core`.
-pub async fn start_workers(core: Core, pool: PgPool, concurrency: usize) -> Result<WorkerSet, sqlx::Error> {
+pub async fn start_workers(
+    core: Core,
+    pool: PgPool,
+    concurrency: usize,
+    queues: Queues,
+) -> Result<WorkerSet, sqlx::Error> {
     prepare(&pool).await?;
     let settings = Arc::new(core.jobs.settings().clone());
     let poll_every = span_of(settings.poll_every);
@@ -63,6 +69,9 @@ pub async fn start_workers(core: Core, pool: PgPool, concurrency: usize) -> Resu
     let mut tasks = JoinSet::new();
     let work = Arc::new(build_queue(WORK_QUEUE, &pool).await?);
     spawn_worker(&mut tasks, &shutdown, work, job.clone(), concurrency.max(1), poll_every);
+    if queues == Queues::EventsOnly {
+        return Ok(WorkerSet { shutdown, tasks });
+    }
 
     let time_zone = core.settings().time_zone.clone();
     for (name, cron, input) in SCHEDULES {

@@ -2,6 +2,7 @@
 //! axum: the services over a fresh PostgreSQL database per test
 //! (`#[sqlx::test]`) and the real Redis.
 
+mod smtp_sink;
 mod support;
 
 mod audit;
@@ -11,6 +12,7 @@ mod demo_catalog;
 mod export;
 mod import_report;
 mod inventory;
+mod jobs;
 mod reviews;
 mod staff;
 mod stock;
