@@ -131,8 +131,15 @@ impl CoreHandler {
         .await?;
         let works: Vec<Work> = stranded.iter().map(|&event_id| Work::OrderEvent { event_id }).collect();
         core.jobs.enqueue_all(conn, &works).await?;
-        underway::queue::run_deletion(core.pool()).await.map_err(|error| JobFailure::Retry(error.to_string()))?;
-        tracing::info!(sessions, keys, devices, carts, stranded = stranded.len(), "housekeeping done");
+        // Finished jobs past their time to live (underway's `ttl`, 14 days);
+        // underway's own sweep is an endless loop, this is one pass of it.
+        let jobs = sqlx::query(
+            "DELETE FROM underway.task WHERE state IN ('succeeded', 'cancelled', 'failed') AND created_at + ttl < now()",
+        )
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        tracing::info!(sessions, keys, devices, carts, jobs, stranded = stranded.len(), "housekeeping done");
         Ok(())
     }
 

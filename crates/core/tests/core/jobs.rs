@@ -332,7 +332,8 @@ async fn low_stock_crossings_reach_staff_in_one_digest_an_hour(pool: PgPool) {
     support::import_fixture(&pool).await;
     let sink = SmtpSink::start().await;
     let core = core_with(&pool, settings(Some(sink.url()))).await;
-    let staff = NewUser { email: "staff@example.com", password: "correct horse battery", name: "Sam", role: Role::Staff };
+    let staff =
+        NewUser { email: "staff@example.com", password: "correct horse battery", name: "Sam", role: Role::Staff };
     let staff_id = core.accounts.create_user(staff).await.unwrap();
     let variants: Vec<(i64, i32, i32)> = sqlx::query_as(
         "SELECT id, stock, low_stock_threshold FROM variants WHERE stock > low_stock_threshold + 2 ORDER BY id LIMIT 2",
@@ -385,4 +386,90 @@ async fn low_stock_crossings_reach_staff_in_one_digest_an_hour(pool: PgPool) {
     workers.stop().await;
     assert!((55.0..=60.0).contains(&delay_minutes), "planned {delay_minutes} minutes ahead");
     assert_eq!(sink.received().len(), 1, "no second mail within the hour");
+}
+
+/// Waits until `query` (one number) gives `expected`.
+async fn wait_until_count(pool: &PgPool, query: &str, expected: i64) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let count: i64 = sqlx::query_scalar(query).fetch_one(pool).await.unwrap();
+        if count == expected {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "`{query}` stayed {count}, not {expected}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
+async fn housekeeping_sweeps_stale_rows_and_drains_a_stranded_event(pool: PgPool) {
+    support::import_fixture(&pool).await;
+    let core = core_with(&pool, settings(None)).await;
+    sqlx::query(
+        "INSERT INTO carts (guest_key, updated_at) VALUES ('stale', now() - interval '31 days'), ('fresh', now())",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO web_sessions (id, data, expires_at) VALUES ('gone', '{}', now() - interval '1 minute')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // An order whose event lost its job (written before the queue existed).
+    let (number, _) = place_order(&core, &pool, "ann@example.com").await;
+    sqlx::query("DELETE FROM underway.task").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE outbox_events SET created_at = now() - interval '1 hour'").execute(&pool).await.unwrap();
+
+    let mut conn = pool.acquire().await.unwrap();
+    core.jobs.enqueue(&mut conn, &nexus_core::jobs::Work::Housekeeping).await.unwrap();
+    drop(conn);
+    let workers = workers(&core, &pool).await;
+
+    wait_until_count(&pool, "SELECT count(*) FROM emails WHERE status = 'not_sent'", 1).await;
+    workers.stop().await;
+    let carts: Vec<String> =
+        sqlx::query_scalar("SELECT guest_key FROM carts WHERE guest_key IS NOT NULL").fetch_all(&pool).await.unwrap();
+    assert_eq!(carts, ["fresh"], "a guest cart untouched for 30 days is deleted, a fresh one kept");
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM web_sessions").fetch_one(&pool).await.unwrap();
+    assert_eq!(sessions, 0, "expired sessions are deleted");
+    let subject: String = sqlx::query_scalar("SELECT subject FROM emails").fetch_one(&pool).await.unwrap();
+    assert_eq!(subject, format!("Your order {number} is confirmed"), "the stranded event got its e-mail");
+}
+
+#[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
+async fn the_daily_summary_tells_staff_about_yesterday(pool: PgPool) {
+    support::import_fixture(&pool).await;
+    let sink = SmtpSink::start().await;
+    let core = core_with(&pool, settings(Some(sink.url()))).await;
+    let admin = NewUser { email: "boss@example.com", password: "correct horse battery", name: "Bo", role: Role::Admin };
+    core.accounts.create_user(admin).await.unwrap();
+    let (_, total_cents) = place_order(&core, &pool, "ann@example.com").await;
+    place_order(&core, &pool, "bob@example.com").await;
+    // The first order was placed yesterday, the second today.
+    sqlx::query("UPDATE orders SET created_at = created_at - interval '1 day' WHERE id = (SELECT min(id) FROM orders)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE order_items SET placed_at = o.created_at FROM orders o WHERE o.id = order_items.order_id")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let mut conn = pool.acquire().await.unwrap();
+    core.jobs.enqueue(&mut conn, &nexus_core::jobs::Work::DailySummary).await.unwrap();
+    drop(conn);
+    let workers = workers(&core, &pool).await;
+    wait_until_count(
+        &pool,
+        "SELECT count(*) FROM emails WHERE template = 'daily_sales_summary' AND status = 'sent'",
+        1,
+    )
+    .await;
+    workers.stop().await;
+
+    let summary = sink.received().into_iter().find(|mail| mail.to == ["boss@example.com"]).unwrap();
+    let summary = text(&summary.data);
+    let revenue = Cents(total_cents).display("USD");
+    assert!(summary.contains(&format!(": {revenue}")), "yesterday's one order, not today's: {summary}");
+    assert!(summary.contains("Orders: 1"), "{summary}");
 }

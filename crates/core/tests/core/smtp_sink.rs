@@ -137,10 +137,8 @@ async fn session(stream: TcpStream, state: Arc<State>, mut held: watch::Receiver
                 // Never answer: the client waits until it is killed.
                 std::future::pending::<()>().await;
             }
-            let refused = state
-                .refuse_next
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok();
+            let refused =
+                state.refuse_next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
             if refused {
                 b"451 4.3.0 try again later\r\n"
             } else {
