@@ -469,6 +469,11 @@ mod tests {
             (vec![DB, ("NEXUS_PUBLIC_URL", "shop.example.com")], "NEXUS_PUBLIC_URL"),
             (vec![DB, ("NEXUS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local")], "NEXUS_TRUSTED_PROXIES"),
             (vec![DB, ("NEXUS_CLIENT_IP_HEADER", "x-real-ip")], "NEXUS_CLIENT_IP_HEADER"),
+            (vec![DB, ("NEXUS_WORKERS", "many")], "NEXUS_WORKERS"),
+            (vec![DB, ("NEXUS_SMTP_URL", "http://mail.example.com")], "NEXUS_SMTP_URL"),
+            (vec![DB, ("NEXUS_MAIL_FROM", "not an address")], "NEXUS_MAIL_FROM"),
+            (vec![DB, ("NEXUS_JOB_MAX_ATTEMPTS", "0")], "NEXUS_JOB_MAX_ATTEMPTS"),
+            (vec![DB, ("NEXUS_GUEST_CART_DAYS", "0")], "NEXUS_GUEST_CART_DAYS"),
         ] {
             let error = config(&vars).unwrap_err();
             assert_eq!(error.variable, variable, "{error}");
@@ -494,6 +499,31 @@ mod tests {
         }
         let error = config(&[DB, ("NEXUS_API_WRITES_PER_MINUTE", "0")]).unwrap_err();
         assert_eq!(error.variable, "NEXUS_API_WRITES_PER_MINUTE");
+    }
+
+    #[test]
+    fn workers_and_mail_are_read_and_the_smtp_password_never_shows() {
+        let defaults = config(&[DB]).unwrap();
+        assert_eq!(defaults.workers, 4);
+        assert!(defaults.mail.smtp_url.is_none(), "the demo records e-mails without sending them");
+        assert_eq!(defaults.jobs.guest_cart_days, 30);
+        let read = config(&[
+            DB,
+            ("NEXUS_WORKERS", "0"),
+            ("NEXUS_SMTP_URL", "smtp://shop:hunter2secret@mail.example.com:587?tls=required"),
+            ("NEXUS_MAIL_FROM", "Shop <shop@example.com>"),
+            ("NEXUS_JOB_MAX_ATTEMPTS", "7"),
+            ("NEXUS_JOB_RETRY_SECS", "30"),
+            ("NEXUS_GUEST_CART_DAYS", "14"),
+        ])
+        .unwrap();
+        assert_eq!(read.workers, 0);
+        assert_eq!(read.mail.from, "Shop <shop@example.com>");
+        assert_eq!((read.jobs.max_attempts, read.jobs.first_retry_after.as_secs()), (7, 30));
+        assert_eq!(read.jobs.guest_cart_days, 14);
+        assert!(!format!("{read:?}").contains("hunter2secret"));
+        let error = config(&[DB, ("NEXUS_SMTP_URL", "smtp://shop:hunter2secret@mail example.com")]).unwrap_err();
+        assert!(!error.to_string().contains("hunter2secret"), "{error}");
     }
 
     #[test]

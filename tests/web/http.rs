@@ -68,6 +68,8 @@ async fn metrics_are_exposed_in_prometheus_format(pool: PgPool) {
     assert!(response.body.contains("http_requests_total"), "{}", response.body);
     assert!(response.body.contains("route=\"/health\""));
     assert!(response.body.contains("http_request_duration_seconds_bucket"));
+    assert!(response.body.contains("nexus_job_queue_due{queue=\"nexus-work\"} 0"), "{}", response.body);
+    assert!(response.body.contains("nexus_job_queue_oldest_due_seconds{queue=\"nexus-daily-summary\"}"));
 }
 
 #[sqlx::test]
