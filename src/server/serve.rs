@@ -23,6 +23,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     db::check_time_zone(&pool, &config.time_zone).await?;
     let cache = Cache::with_timeout(&config.redis_url, config.cache_prefix.clone(), config.redis_timeout);
     let core = Core::new(pool.clone(), cache, config.core_settings());
+    core.jobs.ready().await.context("cannot set up the job queue")?;
     let workers = start_workers(&config, &core).await?;
     let app = router::build(AppState::new(config, core));
 

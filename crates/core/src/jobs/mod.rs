@@ -25,7 +25,7 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use jiff::Span;
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction, postgres::PgPoolOptions};
 use tokio::sync::OnceCell;
 use underway::{
     Queue, Task,
@@ -209,15 +209,28 @@ impl Jobs {
         &self.settings
     }
 
-    /// underway's schema and our queues. `db::migrate` sets the schema up
-    /// when the store starts; doing it here too means any pool on a
-    /// migrated database (every test's) can enqueue.
+    /// underway's schema and our queue, once per handle. `db::migrate` sets
+    /// the schema up when the store starts and `serve` calls this before it
+    /// listens; doing it lazily too means any pool on a migrated database
+    /// (every test's) can enqueue. One caller builds while the others wait,
+    /// over a connection of its own: the callers are inside transactions
+    /// that hold connections of the store's pool, and under load waiting
+    /// for one more of those could wait for ever.
     pub(crate) async fn queues(&self) -> Result<&Queues, sqlx::Error> {
-        if let Some(queues) = self.queues.get() {
-            return Ok(queues);
-        }
-        let queues = build_queues(self.pool.clone()).await?;
-        Ok(self.queues.get_or_init(|| async move { queues }).await)
+        self.queues
+            .get_or_try_init(|| async {
+                let own = PgPoolOptions::new()
+                    .max_connections(1)
+                    .idle_timeout(Duration::from_secs(10))
+                    .connect_lazy_with((*self.pool.connect_options()).clone());
+                build_queues(own).await
+            })
+            .await
+    }
+
+    /// Sets the queue up now rather than at the first enqueue.
+    pub async fn ready(&self) -> Result<(), sqlx::Error> {
+        self.queues().await.map(drop)
     }
 
     fn job(&self) -> Job {
