@@ -38,6 +38,9 @@ pub use self::{
 };
 use crate::settings::JobSettings;
 
+/// Serialises setting up underway's schema (an arbitrary constant: "jobs").
+const JOBS_SCHEMA_LOCK_KEY: i64 = 0x6a_6f_62_73;
+
 /// The queue of the event-driven jobs.
 pub const WORK_QUEUE: &str = "nexus-work";
 /// The hourly sweep of expired rows and stale guest carts.
@@ -277,18 +280,31 @@ pub(crate) async fn build_queue(name: &'static str, pool: &PgPool) -> Result<Que
 }
 
 /// Migrates underway's schema (idempotent) and adds the index the jobs page
-/// and `/metrics` count by.
+/// and `/metrics` count by. Instances and tests that start together take
+/// turns (an advisory lock): underway creates its schema before its own
+/// migration lock, and two creations at once collide.
 pub async fn prepare(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
     // underway's migration future is not `Send` (its generic executor), so
     // it cannot be awaited inside a request's or a job's future; it runs to
     // completion on a blocking thread of the same runtime instead.
-    let migration_pool = pool.clone();
     let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || runtime.block_on(underway::run_migrations(&migration_pool)))
-        .await
-        .map_err(|error| sqlx::Error::Protocol(format!("migrating the job queue: {error}")))??;
-    sqlx::query("CREATE INDEX IF NOT EXISTS nexus_task_state_idx ON underway.task (state, task_queue_name)")
-        .execute(pool)
-        .await?;
-    Ok(())
+    tokio::task::spawn_blocking(move || {
+        runtime.block_on(async move {
+            sqlx::query("SELECT pg_advisory_lock($1)").bind(JOBS_SCHEMA_LOCK_KEY).execute(&mut *conn).await?;
+            let mut result = underway::run_migrations(&mut *conn).await;
+            if result.is_ok() {
+                result = sqlx::query(
+                    "CREATE INDEX IF NOT EXISTS nexus_task_state_idx ON underway.task (state, task_queue_name)",
+                )
+                .execute(&mut *conn)
+                .await
+                .map(drop);
+            }
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(JOBS_SCHEMA_LOCK_KEY).execute(&mut *conn).await?;
+            result
+        })
+    })
+    .await
+    .map_err(|error| sqlx::Error::Protocol(format!("migrating the job queue: {error}")))?
 }
