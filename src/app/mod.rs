@@ -35,6 +35,7 @@ use pages::{
     checkout::CheckoutPage,
     home::HomePage,
     orders::{OrderPage, OrdersPage},
+    password_reset::{ForgotPasswordPage, ResetPasswordPage},
     product::ProductPage,
     search::SearchPage,
     wishlist::WishlistPage,
@@ -107,6 +108,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/login") view=LoginPage/>
                         <Route path=path!("/register") view=RegisterPage/>
                         <Route path=path!("/logout") view=LogoutPage/>
+                        <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
+                        <Route path=path!("/reset-password") view=ResetPasswordPage/>
                         // Async: a visitor who is not signed in is redirected before any HTML.
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                         <Route path=path!("/wishlist") view=WishlistPage ssr=SsrMode::Async/>

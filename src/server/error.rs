@@ -172,6 +172,10 @@ impl IntoResponse for AppError {
     }
 }
 
+/// What a password-reset link that cannot be used gets: the API's 400
+/// detail and the reset page's message.
+pub const RESET_LINK_UNUSABLE: &str = "This reset link is invalid, has expired or was already used. Ask for a new one.";
+
 impl From<AccountError> for AppError {
     fn from(error: AccountError) -> Self {
         match error {
@@ -179,6 +183,7 @@ impl From<AccountError> for AppError {
             AccountError::EmailTaken => AppError::Conflict("An account with this e-mail already exists.".into()),
             AccountError::InvalidCredentials => AppError::Unauthorized("Wrong e-mail or password.".into()),
             AccountError::InvalidToken => AppError::Unauthorized("The token is invalid, expired or revoked.".into()),
+            AccountError::InvalidResetToken => AppError::BadRequest(RESET_LINK_UNUSABLE.into()),
             AccountError::AccessDenied(reason) => AppError::Unauthorized(reason.to_string()),
             AccountError::WrongPassword => AppError::Denied("The current password is wrong.".into()),
             AccountError::NotFound => AppError::NotFound,

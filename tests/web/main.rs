@@ -27,6 +27,7 @@ mod order_admin;
 mod order_pages;
 mod orders_api;
 mod password_attempts;
+mod password_reset;
 mod reports;
 mod review_pages;
 mod reviews_api;

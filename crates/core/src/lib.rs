@@ -79,7 +79,7 @@ impl Core {
         let orders = OrderService::new(pool.clone(), catalog.clone(), payments, settings.clone(), jobs.clone());
         let reports = ReportService::new(pool.clone(), settings.clone());
         let api_limits = rate_limit::ApiLimiter::new(cache.clone(), settings.rate_limits);
-        let accounts = AccountService::new(pool.clone(), cache.clone(), settings.clone());
+        let accounts = AccountService::new(pool.clone(), cache.clone(), settings.clone(), mail.clone());
         let sessions = WebSessions::new(pool.clone());
         Self {
             catalog,

@@ -1,8 +1,9 @@
-//! Rate limits on sign-in, registration, token refresh, page-cache growth
-//! and every API request: fixed windows counted in Redis, so every app
-//! instance shares one count per client IP, account or access token. When Redis is down each instance
-//! keeps counting on its own, so an attacker gains at most a factor of the
-//! instance count rather than unlimited attempts.
+//! Rate limits on sign-in, registration, token refresh, password-reset
+//! e-mails, page-cache growth and every API request: fixed windows counted
+//! in Redis, so every app instance shares one count per client IP, account
+//! or access token. When Redis is down each instance keeps counting on its
+//! own, so an attacker gains at most a factor of the instance count rather
+//! than unlimited attempts.
 
 use std::{
     collections::HashMap,
@@ -35,6 +36,11 @@ pub struct RateLimits {
     pub sign_in_per_account: Limit,
     pub register_per_ip: Limit,
     pub refresh_per_ip: Limit,
+    /// Password-reset e-mails asked for from one client address.
+    pub password_reset_per_ip: Limit,
+    /// Password-reset e-mails asked for one e-mail address, whoever asks:
+    /// nobody can flood someone's inbox with them.
+    pub password_reset_per_account: Limit,
     /// New whole-page cache entries one client may cause; past it, its
     /// pages are still served, just not kept.
     pub page_cache_stores_per_ip: Limit,
@@ -55,6 +61,8 @@ impl Default for RateLimits {
             sign_in_per_account: Limit::per(10, 15 * MINUTE),
             register_per_ip: Limit::per(10, 60 * MINUTE),
             refresh_per_ip: Limit::per(60, MINUTE),
+            password_reset_per_ip: Limit::per(20, 60 * MINUTE),
+            password_reset_per_account: Limit::per(5, 60 * MINUTE),
             page_cache_stores_per_ip: Limit::per(120, MINUTE),
             api_reads: Limit::per(600, MINUTE),
             api_writes: Limit::per(120, MINUTE),

@@ -4,6 +4,7 @@
 pub mod add_to_cart;
 pub mod address;
 pub mod admin_shell;
+pub mod auth_card;
 pub mod breadcrumb;
 pub mod cart_count;
 pub mod chart;

@@ -1,4 +1,5 @@
-//! Sign up, sign in and sign out. The forms are plain POSTs to their server
+//! Sign up, sign in and sign out (a forgotten password is
+//! `password_reset.rs`'s). The forms are plain POSTs to their server
 //! functions, so they work the same with JavaScript off: on success the
 //! server redirects; on failure it redirects back with the error (messages
 //! by field and the typed values, never the password) in the URL, which
@@ -10,6 +11,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::app::{
     components::{
+        auth_card::AuthCard,
         form::{FormAlert, PRIMARY_BUTTON_CLASS, TextField},
         sign_out::SignOutButton,
     },
@@ -71,7 +73,7 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = last_error(action);
-    let next = use_query_map().with_untracked(|query| query.get("next"));
+    let (next, reset) = use_query_map().with_untracked(|query| (query.get("next"), query.get("reset").is_some()));
     let field = |name: &str| error.as_ref().and_then(|e| e.field_message(name));
     let (email_error, password_error) = (field("email"), field("password"));
     let email = error.as_ref().and_then(|e| e.value("email")).unwrap_or_default();
@@ -79,6 +81,11 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in"/>
         <Meta name="robots" content="noindex"/>
         <AuthCard heading="Sign in">
+            {reset.then(|| view! {
+                <p role="status" class="mb-4 rounded-button bg-green-50 px-3 py-2 text-sm text-green-800">
+                    "Your password was changed. Sign in with the new one."
+                </p>
+            })}
             <form method="post" action=SignIn::url() class="space-y-4" novalidate>
                 <FormAlert error=error.clone().filter(|e| e.message.is_some())/>
                 {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
@@ -88,6 +95,9 @@ pub fn LoginPage() -> impl IntoView {
                     autocomplete="current-password" error=password_error/>
                 <button type="submit" class=format!("w-full {PRIMARY_BUTTON_CLASS}")>"Sign in"</button>
             </form>
+            <p class="mt-4 text-sm">
+                <a href="/forgot-password" class="font-medium text-brand hover:underline">"Forgot your password?"</a>
+            </p>
             <p class="mt-6 text-sm text-muted">
                 "New here? " <a href="/register" class="font-medium text-brand hover:underline">"Create an account"</a>
             </p>
@@ -134,15 +144,5 @@ pub fn LogoutPage() -> impl IntoView {
             <p class="mb-4 text-sm text-muted">"You will need your password to sign in again on this device."</p>
             <SignOutButton class=format!("w-full {PRIMARY_BUTTON_CLASS}")/>
         </AuthCard>
-    }
-}
-
-#[component]
-fn AuthCard(heading: &'static str, children: Children) -> impl IntoView {
-    view! {
-        <div class="mx-auto max-w-md rounded-card border border-line bg-white p-6 shadow-sm sm:p-8">
-            <h1 class="mb-6 text-2xl font-bold">{heading}</h1>
-            {children()}
-        </div>
     }
 }

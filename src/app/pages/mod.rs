@@ -10,6 +10,7 @@ pub mod category;
 pub mod checkout;
 pub mod home;
 pub mod orders;
+pub mod password_reset;
 pub mod product;
 pub mod search;
 pub mod wishlist;

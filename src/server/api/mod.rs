@@ -16,6 +16,7 @@ mod images;
 mod inventory;
 mod openapi;
 mod orders;
+mod password_reset;
 mod products;
 mod reviews;
 mod system;
@@ -76,6 +77,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::logout))
+        .routes(routes!(password_reset::request_reset))
+        .routes(routes!(password_reset::confirm_reset))
         .routes(routes!(auth::me, account::update_me))
         .routes(routes!(account::change_password))
         .routes(routes!(account::list_addresses, account::create_address))

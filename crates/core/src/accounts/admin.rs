@@ -190,6 +190,8 @@ fn audit_summary(event: &str, detail: &serde_json::Value) -> String {
         "auth.sign_in_failed" => "Failed sign-in (wrong password)".to_owned(),
         "auth.sign_out" => "Signed out".to_owned(),
         "account.password_changed" => "Changed the password".to_owned(),
+        "account.password_reset_requested" => "Password-reset link e-mailed".to_owned(),
+        "account.password_reset" => "Reset the password with an e-mailed link".to_owned(),
         "admin.role_changed" => format!("Role changed from {} to {}", text("from"), text("to")),
         "admin.activation_changed" => match detail.get("active").and_then(serde_json::Value::as_bool) {
             Some(true) => "Activated".to_owned(),

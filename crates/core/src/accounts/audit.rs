@@ -25,6 +25,15 @@ pub enum Event<'a> {
     PasswordChanged {
         user_id: i64,
     },
+    /// A reset link was e-mailed to the account (asked for by anyone who
+    /// typed its e-mail; `ip` says from where).
+    PasswordResetRequested {
+        user_id: i64,
+    },
+    /// The password was replaced through a reset link.
+    PasswordReset {
+        user_id: i64,
+    },
     RoleChanged {
         actor_id: i64,
         user_id: i64,
@@ -173,6 +182,8 @@ impl Event<'_> {
             Event::SignInFailed { .. } => "auth.sign_in_failed",
             Event::SignedOut { .. } => "auth.sign_out",
             Event::PasswordChanged { .. } => "account.password_changed",
+            Event::PasswordResetRequested { .. } => "account.password_reset_requested",
+            Event::PasswordReset { .. } => "account.password_reset",
             Event::RoleChanged { .. } => "admin.role_changed",
             Event::ActivationChanged { .. } => "admin.activation_changed",
             Event::ReviewsModerated { hidden: true, .. } => "reviews.hidden",
@@ -186,7 +197,10 @@ impl Event<'_> {
             Event::Registered { user_id }
             | Event::SignedIn { user_id }
             | Event::SignedOut { user_id }
-            | Event::PasswordChanged { user_id } => (Some(user_id), Some(user_id), None, json!({})),
+            | Event::PasswordChanged { user_id }
+            | Event::PasswordReset { user_id } => (Some(user_id), Some(user_id), None, json!({})),
+            // Anyone may ask; the account's owner is not the actor.
+            Event::PasswordResetRequested { user_id } => (None, Some(user_id), None, json!({})),
             Event::SignInFailed { email } => (None, None, Some(email), json!({})),
             Event::RoleChanged { actor_id, user_id, from, to } => {
                 (Some(actor_id), Some(user_id), None, json!({"from": from.as_str(), "to": to.as_str()}))

@@ -1,5 +1,6 @@
-//! How often anyone may try a password, register or refresh a token: fixed
-//! windows counted per client IP and per account (see `crate::rate_limit`).
+//! How often anyone may try a password, register, refresh a token or ask
+//! for a password-reset e-mail: fixed windows counted per client IP and per
+//! account (see `crate::rate_limit`).
 //! One place for every caller — pages, the JSON API and whatever comes next.
 //!
 //! Password attempts (sign-in, and the current password of a password
@@ -7,7 +8,8 @@
 //! database lower-cases it, so no spelling of an address gets a fresh count.
 //! Past the account's limit, only a device the account signed in from
 //! before may go on trying, under a count of its own: someone else's wrong
-//! guesses slow the attacker, not the owner.
+//! guesses slow the attacker, not the owner. A password reset through an
+//! e-mailed link clears the account's count, as a successful sign-in does.
 
 use crate::{
     cache::Cache,
@@ -24,6 +26,13 @@ pub(super) struct Limits {
 
 /// The counter of password attempts at one account, cleared by a success.
 pub(super) struct AccountKey(String);
+
+impl AccountKey {
+    /// `account` is the e-mail as `lower()` in the database reads it.
+    pub(super) fn of(account: &str) -> Self {
+        Self(format!("sign_in:account:{account}"))
+    }
+}
 
 /// The client part of a per-IP key: an IPv6 client's whole /64.
 fn ip_key(ip: Option<&str>) -> String {
@@ -52,7 +61,7 @@ impl Limits {
         device: Option<&KnownDevice>,
     ) -> Result<AccountKey, AccountError> {
         self.hit(&format!("sign_in:ip:{}", ip_key(ip)), self.limits.sign_in_per_ip).await?;
-        let key = AccountKey(format!("sign_in:account:{account}"));
+        let key = AccountKey::of(account);
         match self.hit(&key.0, self.limits.sign_in_per_account).await {
             Ok(()) => Ok(key),
             Err(refused) => match device {
@@ -69,8 +78,23 @@ impl Limits {
         self.limiter.reset(&account.0).await;
     }
 
+    /// Clears the password attempts at `account` (the e-mail as the
+    /// database lower-cases it): its owner proved who they are another way.
+    pub(super) async fn forget_account(&self, account: &str) {
+        self.forget(&AccountKey::of(account)).await;
+    }
+
     pub(super) async fn register(&self, ip: Option<&str>) -> Result<(), AccountError> {
         self.hit(&format!("register:ip:{}", ip_key(ip)), self.limits.register_per_ip).await
+    }
+
+    /// Counts a request for a password-reset e-mail to `account` (the
+    /// e-mail as the database lower-cases it) from `ip`. Like a sign-in, it
+    /// is counted whether or not an account has that e-mail, so a refusal
+    /// tells nothing about who has an account.
+    pub(super) async fn password_reset(&self, ip: Option<&str>, account: &str) -> Result<(), AccountError> {
+        self.hit(&format!("password_reset:ip:{}", ip_key(ip)), self.limits.password_reset_per_ip).await?;
+        self.hit(&format!("password_reset:account:{account}"), self.limits.password_reset_per_account).await
     }
 
     pub(super) async fn refresh(&self, ip: Option<&str>) -> Result<(), AccountError> {

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod devices;
 mod limits;
 pub mod password;
+pub mod password_reset;
 mod passwords;
 mod refresh_tokens;
 mod users;
@@ -37,6 +38,7 @@ pub use self::{
 use crate::{
     Settings,
     cache::Cache,
+    mail::MailService,
     rate_limit::{ApiCaller, RetryAfter},
 };
 
@@ -126,6 +128,9 @@ pub enum AccountError {
     InvalidCredentials,
     #[error("the token is invalid, expired or revoked")]
     InvalidToken,
+    /// A password-reset token that is unknown, expired or already used.
+    #[error("the reset link is invalid, expired or already used")]
+    InvalidResetToken,
     /// A bearer access token that cannot be accepted, and why.
     #[error("{0}")]
     AccessDenied(TokenError),
@@ -219,12 +224,14 @@ pub struct AccountService {
     pool: PgPool,
     limits: Limits,
     keys: Arc<TokenKeys>,
+    /// Sends password-reset links (`password_reset`).
+    mail: MailService,
 }
 
 impl AccountService {
-    pub fn new(pool: PgPool, cache: Cache, settings: Arc<Settings>) -> Self {
+    pub fn new(pool: PgPool, cache: Cache, settings: Arc<Settings>, mail: MailService) -> Self {
         let keys = Arc::new(TokenKeys::from_secret(settings.secret_key.expose()));
-        Self { pool, limits: Limits::new(cache, settings.rate_limits), keys }
+        Self { pool, limits: Limits::new(cache, settings.rate_limits), keys, mail }
     }
 
     /// An active user by id.

@@ -106,15 +106,17 @@ impl CoreHandler {
     }
 
     /// Deletes what has expired: web sessions, idempotency keys, known
-    /// devices, guest carts untouched for the configured days, and finished
-    /// jobs past their time to live. Also re-enqueues order events whose job
-    /// was lost (written before the queue existed), which is harmless for
-    /// the others because the event job is idempotent.
+    /// devices, password-reset links, guest carts untouched for the
+    /// configured days, and finished jobs past their time to live. Also
+    /// re-enqueues order events whose job was lost (written before the queue
+    /// existed), which is harmless for the others because the event job is
+    /// idempotent.
     async fn housekeeping(&self, conn: &mut PgConnection) -> Result<(), JobFailure> {
         let core = &self.core;
         let sessions = core.sessions.delete_expired().await?;
         let keys = orders::delete_expired_keys(core.pool()).await?;
         let devices = crate::accounts::devices::delete_expired(core.pool()).await?;
+        let reset_links = crate::accounts::password_reset::delete_expired(core.pool()).await?;
         let days = i32::try_from(core.jobs.settings().guest_cart_days).unwrap_or(i32::MAX);
         let carts = sqlx::query(
             "DELETE FROM carts WHERE guest_key IS NOT NULL AND updated_at < now() - make_interval(days => $1)",
@@ -139,7 +141,16 @@ impl CoreHandler {
         .execute(&mut *conn)
         .await?
         .rows_affected();
-        tracing::info!(sessions, keys, devices, carts, jobs, stranded = stranded.len(), "housekeeping done");
+        tracing::info!(
+            sessions,
+            keys,
+            devices,
+            reset_links,
+            carts,
+            jobs,
+            stranded = stranded.len(),
+            "housekeeping done"
+        );
         Ok(())
     }
 
