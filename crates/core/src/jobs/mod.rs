@@ -211,13 +211,12 @@ impl Jobs {
 
     /// underway's schema and our queues. `db::migrate` sets the schema up
     /// when the store starts; doing it here too means any pool on a
-    /// migrated database (every test's) can enqueue.
+    /// migrated database (every test's) can enqueue. Built once: callers
+    /// that arrive while it is being built wait for it, since two migrations
+    /// of a missing schema at once collide (`CREATE SCHEMA` is not safe to
+    /// race), and a page render asks from more than one task.
     pub(crate) async fn queues(&self) -> Result<&Queues, sqlx::Error> {
-        if let Some(queues) = self.queues.get() {
-            return Ok(queues);
-        }
-        let queues = build_queues(self.pool.clone()).await?;
-        Ok(self.queues.get_or_init(|| async move { queues }).await)
+        self.queues.get_or_try_init(|| build_queues(self.pool.clone())).await
     }
 
     fn job(&self) -> Job {
