@@ -22,6 +22,7 @@ use pages::{
         categories::AdminCategories,
         dashboard::AdminDashboard,
         inventory::{AdminInventory, AdminLedger},
+        jobs::AdminJobs,
         orders::{AdminOrder, AdminOrders},
         product_edit::{AdminProductEdit, AdminProductNew},
         products::AdminProducts,
@@ -123,6 +124,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("orders/:number") view=AdminOrder/>
                             <Route path=path!("reports") view=AdminReports/>
                             <Route path=path!("users") view=AdminUsers/>
+                            <Route path=path!("jobs") view=AdminJobs/>
                             <Route path=path!("products/new") view=AdminProductNew/>
                             <Route path=path!("products/:slug") view=AdminProductEdit/>
                         </ParentRoute>
