@@ -21,6 +21,7 @@ use pages::{
         catalog_files::AdminCatalogFiles,
         categories::AdminCategories,
         dashboard::AdminDashboard,
+        emails::{AdminEmail, AdminEmails},
         inventory::{AdminInventory, AdminLedger},
         jobs::AdminJobs,
         orders::{AdminOrder, AdminOrders},
@@ -125,6 +126,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("reports") view=AdminReports/>
                             <Route path=path!("users") view=AdminUsers/>
                             <Route path=path!("jobs") view=AdminJobs/>
+                            <Route path=path!("emails") view=AdminEmails/>
+                            <Route path=path!("emails/:id") view=AdminEmail/>
                             <Route path=path!("products/new") view=AdminProductNew/>
                             <Route path=path!("products/:slug") view=AdminProductEdit/>
                         </ParentRoute>

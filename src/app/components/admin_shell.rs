@@ -41,6 +41,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("Users", "/admin/users", true),
     ("Reports", "/admin/reports", false),
     ("Jobs", "/admin/jobs", false),
+    ("Emails", "/admin/emails", false),
 ];
 
 #[component]

@@ -6,6 +6,7 @@
 pub mod catalog_files;
 pub mod categories;
 pub mod dashboard;
+pub mod emails;
 pub mod inventory;
 pub mod jobs;
 pub mod orders;
