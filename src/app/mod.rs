@@ -21,7 +21,9 @@ use pages::{
         catalog_files::AdminCatalogFiles,
         categories::AdminCategories,
         dashboard::AdminDashboard,
+        emails::{AdminEmail, AdminEmails},
         inventory::{AdminInventory, AdminLedger},
+        jobs::AdminJobs,
         orders::{AdminOrder, AdminOrders},
         product_edit::{AdminProductEdit, AdminProductNew},
         products::AdminProducts,
@@ -126,6 +128,9 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("orders/:number") view=AdminOrder/>
                             <Route path=path!("reports") view=AdminReports/>
                             <Route path=path!("users") view=AdminUsers/>
+                            <Route path=path!("jobs") view=AdminJobs/>
+                            <Route path=path!("emails") view=AdminEmails/>
+                            <Route path=path!("emails/:id") view=AdminEmail/>
                             <Route path=path!("products/new") view=AdminProductNew/>
                             <Route path=path!("products/:slug") view=AdminProductEdit/>
                         </ParentRoute>

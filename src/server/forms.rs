@@ -68,6 +68,13 @@ pub fn safe_next(next: Option<&str>, fallback: &str) -> String {
     }
 }
 
+/// `path` with `notice=token` added to its query: the address a staff
+/// form sends the browser back to, where the page shows that notice.
+pub fn with_notice(path: &str, token: &str) -> String {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{separator}notice={token}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,7 +40,9 @@ async fn only_staff_get_in_and_visitors_are_sent_to_sign_in(pool: PgPool) {
     let staff = staff_session(&app, &pool).await;
     let dashboard = get_page(&app, "/admin", Some(&staff)).await;
     assert_eq!(dashboard.status, StatusCode::OK, "{}", dashboard.body);
-    for section in ["Dashboard", "Products", "Categories", "Orders", "Inventory", "Reviews", "Reports"] {
+    for section in
+        ["Dashboard", "Products", "Categories", "Orders", "Inventory", "Reviews", "Reports", "Jobs", "Emails"]
+    {
         assert!(dashboard.body.contains(&format!(">{section}<")), "{section} in the navigation");
     }
     assert!(!dashboard.body.contains(">Users<"), "the user pages are for admins");

@@ -9,6 +9,7 @@ mod accounts_api;
 mod admin_pages;
 mod architecture;
 mod auth_api;
+mod background_pages;
 mod cache;
 mod cart_api;
 mod cart_pages;

@@ -40,6 +40,8 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("Reviews", "/admin/reviews", false),
     ("Users", "/admin/users", true),
     ("Reports", "/admin/reports", false),
+    ("Jobs", "/admin/jobs", false),
+    ("Emails", "/admin/emails", false),
 ];
 
 #[component]
@@ -152,6 +154,13 @@ pub fn staff_table(caption: &'static str, columns: &[(&'static str, &'static str
         </div>
     }
     .into_any()
+}
+
+/// A moment as the core gives it (RFC 3339, UTC), written for staff:
+/// `2026-12-03 17:27:10`, with the exact value for machines.
+pub fn staff_time(at: &str) -> AnyView {
+    let shown = at.get(..19).unwrap_or(at).replace('T', " ");
+    view! { <time datetime=at.to_owned()>{shown}</time> }.into_any()
 }
 
 /// "Page N of M" between links to the page before (`back`) and after

@@ -6,7 +6,9 @@
 pub mod catalog_files;
 pub mod categories;
 pub mod dashboard;
+pub mod emails;
 pub mod inventory;
+pub mod jobs;
 pub mod orders;
 pub mod product_edit;
 pub mod products;
