@@ -5,12 +5,11 @@ use std::{sync::Arc, time::Duration};
 
 use nexus_core::{
     Core, Secret, Settings,
-    accounts::{AddressInput, NewUser, Role},
+    accounts::{NewUser, Role},
     cart::CartOwner,
     jobs::{WorkerQueues, WorkerSet, start_workers},
     model::{money::Cents, order::Tracking},
-    orders::{Actor, CheckoutRequest, OrderStatus},
-    payments::CardInput,
+    orders::{Actor, OrderStatus},
 };
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
@@ -43,27 +42,6 @@ async fn workers(core: &Core, pool: &PgPool) -> WorkerSet {
     start_workers(core.clone(), workers_pool(pool).await, 2, WorkerQueues::EventsOnly).await.unwrap()
 }
 
-fn checkout() -> CheckoutRequest {
-    CheckoutRequest {
-        address_id: None,
-        shipping_address: Some(AddressInput {
-            full_name: "Ann Lee".into(),
-            line1: "1 Main St".into(),
-            city: "Springfield".into(),
-            postal_code: "12345".into(),
-            country: "US".into(),
-            ..AddressInput::default()
-        }),
-        shipping_method: "standard".into(),
-        payment: CardInput {
-            card_number: "4242 4242 4242 4242".into(),
-            exp_month: Some(12),
-            exp_year: Some(2099),
-            cvc: "123".into(),
-        },
-    }
-}
-
 /// A customer who bought two units of a stocked variant; the order's
 /// number and total.
 async fn place_order(core: &Core, pool: &PgPool, email: &str) -> (String, i64) {
@@ -77,7 +55,7 @@ async fn place_order(core: &Core, pool: &PgPool, email: &str) -> (String, i64) {
     let new_user = NewUser { email, password: "correct horse battery", name: "Ann Lee", role: Role::Customer };
     let user_id = core.accounts.create_user(new_user).await.unwrap();
     core.cart.add_item(&CartOwner::User(user_id), variant, 2).await.unwrap();
-    let placed = core.orders.place_order(user_id, checkout(), None).await.unwrap();
+    let placed = core.orders.place_order(user_id, support::checkout(), None).await.unwrap();
     (placed.order.number, placed.order.total_cents)
 }
 

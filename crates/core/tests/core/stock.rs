@@ -5,12 +5,10 @@
 
 use nexus_core::{
     Core,
-    accounts::{AddressInput, NewUser, Role},
+    accounts::{NewUser, Role},
     cart::CartOwner,
     catalog::admin::VariantPatch,
     model::ProductQuery,
-    orders::CheckoutRequest,
-    payments::CardInput,
 };
 use sqlx::PgPool;
 
@@ -22,27 +20,6 @@ async fn shopper_with(core: &Core, email: &str, variant: i64, quantity: i32) -> 
     let user_id = core.accounts.create_user(new_user).await.unwrap();
     core.cart.add_item(&CartOwner::User(user_id), variant, quantity).await.unwrap();
     user_id
-}
-
-fn checkout() -> CheckoutRequest {
-    CheckoutRequest {
-        address_id: None,
-        shipping_address: Some(AddressInput {
-            full_name: "Ann Lee".into(),
-            line1: "1 Main St".into(),
-            city: "Springfield".into(),
-            postal_code: "12345".into(),
-            country: "US".into(),
-            ..AddressInput::default()
-        }),
-        shipping_method: "standard".into(),
-        payment: CardInput {
-            card_number: "4242 4242 4242 4242".into(),
-            exp_month: Some(12),
-            exp_year: Some(2099),
-            cvc: "123".into(),
-        },
-    }
 }
 
 /// Two listed products' slugs and the first variant of each, the first
@@ -90,7 +67,7 @@ async fn an_order_retires_only_the_products_it_touched(pool: PgPool) {
         rename_behind_the_back(&pool, slug, "Renamed behind the back").await;
     }
 
-    first.orders.place_order(user, checkout(), None).await.unwrap();
+    first.orders.place_order(user, support::checkout(), None).await.unwrap();
 
     let bought_now = second.catalog.product(&bought).await.unwrap().unwrap();
     assert_eq!(stock_of(&second, &bought, variant).await, 7, "the bought product shows its new stock");
@@ -117,7 +94,7 @@ async fn selling_the_last_unit_retires_the_lists(pool: PgPool) {
     assert!(listed(&first.catalog.list_products(&in_stock).await.unwrap()), "in stock before");
     let user = shopper_with(&first, "ann@example.com", variant, 1).await;
 
-    let placed = first.orders.place_order(user, checkout(), None).await.unwrap();
+    let placed = first.orders.place_order(user, support::checkout(), None).await.unwrap();
     assert!(!listed(&second.catalog.list_products(&in_stock).await.unwrap()), "sold out: gone from in-stock lists");
 
     first.orders.cancel(user, &placed.order.number).await.unwrap();

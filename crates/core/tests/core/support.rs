@@ -11,8 +11,11 @@ use std::{
 
 use nexus_core::{
     Core, Secret, Settings,
+    accounts::AddressInput,
     cache::Cache,
     catalog::import::{CatalogFiles, ImportSummary, import_catalog},
+    orders::CheckoutRequest,
+    payments::CardInput,
 };
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
@@ -103,5 +106,27 @@ impl OtherDatabase {
     pub async fn drop(self) {
         self.pool.close().await;
         sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&self.admin).await.unwrap();
+    }
+}
+
+/// A checkout to a typed address with the test card that is always charged.
+pub fn checkout() -> CheckoutRequest {
+    CheckoutRequest {
+        address_id: None,
+        shipping_address: Some(AddressInput {
+            full_name: "Ann Lee".into(),
+            line1: "1 Main St".into(),
+            city: "Springfield".into(),
+            postal_code: "12345".into(),
+            country: "US".into(),
+            ..AddressInput::default()
+        }),
+        shipping_method: "standard".into(),
+        payment: CardInput {
+            card_number: "4242 4242 4242 4242".into(),
+            exp_month: Some(12),
+            exp_year: Some(2099),
+            cvc: "123".into(),
+        },
     }
 }
