@@ -76,8 +76,18 @@ impl Jobs {
                 .map(|(_, n)| n)
                 .sum(),
         };
+        // One underway state is an equality on the enum, so the page is read
+        // newest first from `nexus_task_state_created_idx` and the scan stops
+        // at the page, however many finished jobs there are; the unfinished
+        // ones of several states are few, and sorted.
+        let raw = raw_states(state);
+        let in_state = if raw.len() == 1 {
+            "t.state = ($1::text[])[1]::underway.task_state"
+        } else {
+            "t.state = ANY($1::text[]::underway.task_state[])"
+        };
         let rows: Vec<JobRow> = sqlx::query_as(&format!(
-            "WITH shown AS (SELECT t.*, {SHOWN_STATE} AS shown_state FROM underway.task t WHERE t.state::text = ANY($1))
+            "WITH shown AS (SELECT t.*, {SHOWN_STATE} AS shown_state FROM underway.task t WHERE {in_state})
              SELECT t.id::text AS id, t.task_queue_name AS queue, t.input, t.shown_state,
                     (SELECT count(*) FROM underway.task_attempt a
                      WHERE a.task_queue_name = t.task_queue_name AND a.task_id = t.id) AS attempts,
@@ -91,7 +101,7 @@ impl Jobs {
              ORDER BY t.created_at DESC, t.id
              LIMIT $3 OFFSET $4"
         ))
-        .bind(raw_states(state))
+        .bind(raw)
         .bind(state.map(JobState::as_str))
         .bind(i64::from(JOBS_PER_PAGE))
         .bind(i64::from(page - 1) * i64::from(JOBS_PER_PAGE))
@@ -128,7 +138,7 @@ impl Jobs {
              UNION ALL
              SELECT CASE state::text WHEN 'in_progress' THEN 'running' WHEN 'failed' THEN 'dead' ELSE state::text END,
                     count(*)
-             FROM underway.task WHERE state <> 'pending' GROUP BY state"
+             FROM underway.task WHERE state IN ('in_progress', 'failed', 'succeeded', 'cancelled') GROUP BY state"
         ))
         .fetch_all(&self.pool)
         .await?;

@@ -279,10 +279,10 @@ pub(crate) async fn build_queue(name: &'static str, pool: &PgPool) -> Result<Que
     Queue::builder().name(name).pool(pool.clone()).build().await.map_err(queue_error)
 }
 
-/// Migrates underway's schema (idempotent) and adds the index the jobs page
-/// and `/metrics` count by. Instances and tests that start together take
-/// turns (an advisory lock): underway creates its schema before its own
-/// migration lock, and two creations at once collide.
+/// Migrates underway's schema (idempotent) and adds the indexes the jobs
+/// page and `/metrics` count and list by. Instances and tests that start
+/// together take turns (an advisory lock): underway creates its schema
+/// before its own migration lock, and two creations at once collide.
 pub async fn prepare(pool: &PgPool) -> Result<(), sqlx::Error> {
     let mut conn = pool.acquire().await?;
     // underway's migration future is not `Send` (its generic executor), so
@@ -293,13 +293,14 @@ pub async fn prepare(pool: &PgPool) -> Result<(), sqlx::Error> {
         runtime.block_on(async move {
             sqlx::query("SELECT pg_advisory_lock($1)").bind(JOBS_SCHEMA_LOCK_KEY).execute(&mut *conn).await?;
             let mut result = underway::run_migrations(&mut *conn).await;
-            if result.is_ok() {
-                result = sqlx::query(
-                    "CREATE INDEX IF NOT EXISTS nexus_task_state_idx ON underway.task (state, task_queue_name)",
-                )
-                .execute(&mut *conn)
-                .await
-                .map(drop);
+            // The states to count by, and the jobs page's list of one state, newest first.
+            for index in [
+                "CREATE INDEX IF NOT EXISTS nexus_task_state_idx ON underway.task (state, task_queue_name)",
+                "CREATE INDEX IF NOT EXISTS nexus_task_state_created_idx ON underway.task (state, created_at DESC, id)",
+            ] {
+                if result.is_ok() {
+                    result = sqlx::query(index).execute(&mut *conn).await.map(drop);
+                }
             }
             sqlx::query("SELECT pg_advisory_unlock($1)").bind(JOBS_SCHEMA_LOCK_KEY).execute(&mut *conn).await?;
             result
