@@ -156,7 +156,7 @@ fn list_view(list: EmailList) -> AnyView {
         })
         .collect_view();
     view! {
-        <p class="mt-4 text-sm text-muted">{format!("{total} e-mails")}</p>
+        <p class="mt-4 text-sm text-muted">{if total == 1 { "1 e-mail".to_owned() } else { format!("{total} e-mails") }}</p>
         {empty}
         {staff_table("E-mails, newest first", &[
             ("Created", ""),
