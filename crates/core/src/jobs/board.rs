@@ -4,8 +4,10 @@
 //! underway has no listing API; the states staff see are derived here once,
 //! in [`SHOWN_STATE`].
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use nexus_model::background::{JobBoard, JobState, JobSummary};
+
+use crate::db::timestamp;
 
 use super::{DAILY_SUMMARY_QUEUE, HOUSEKEEPING_QUEUE, Jobs, REFUNDS_QUEUE, WORK_QUEUE};
 
@@ -55,10 +57,6 @@ struct JobRow {
     created_at: DateTime<Utc>,
     run_at: DateTime<Utc>,
     last_attempt_at: Option<DateTime<Utc>>,
-}
-
-fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 impl Jobs {

@@ -258,8 +258,8 @@ impl SummaryRow {
             status: self.status,
             attempts: self.attempts,
             error: self.error,
-            created_at: self.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            sent_at: self.sent_at.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            created_at: crate::db::timestamp(self.created_at),
+            sent_at: self.sent_at.map(crate::db::timestamp),
         }
     }
 }
