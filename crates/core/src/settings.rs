@@ -62,6 +62,10 @@ pub struct JobSettings {
     pub poll_every: Duration,
     /// Guest carts untouched for this many days are deleted.
     pub guest_cart_days: u32,
+    /// How long the first low-stock digest after a quiet spell waits, so
+    /// the crossings of one checkout, import or stock count arrive in one
+    /// e-mail rather than the first alone and the rest an hour later.
+    pub low_stock_gather: Duration,
 }
 
 impl Default for JobSettings {
@@ -73,6 +77,7 @@ impl Default for JobSettings {
             heartbeat: Duration::from_secs(30),
             poll_every: Duration::from_secs(5),
             guest_cart_days: 30,
+            low_stock_gather: Duration::from_secs(60),
         }
     }
 }

@@ -69,8 +69,9 @@ pub(crate) async fn enqueue(conn: &mut PgConnection, jobs: &Jobs, alerts: &[Aler
 }
 
 /// The alert job: records the crossing (once, however often the job runs)
-/// and plans a digest unless one is planned already: now, or an hour after
-/// the last one was sent.
+/// and plans a digest unless one is planned already: after the gathering
+/// window ([`JobSettings::low_stock_gather`](crate::settings::JobSettings)),
+/// or an hour after the last one was sent if that is later.
 pub(super) async fn record_alert(core: &Core, conn: &mut PgConnection, alert: Alert) -> Result<(), JobFailure> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(DIGEST_LOCK_KEY).execute(&mut *conn).await?;
     let recorded = sqlx::query(
@@ -94,10 +95,12 @@ pub(super) async fn record_alert(core: &Core, conn: &mut PgConnection, alert: Al
     }
     let (digest_id, planned_for, now): (i64, DateTime<Utc>, DateTime<Utc>) = sqlx::query_as(
         "INSERT INTO low_stock_digests (planned_for)
-         SELECT greatest(now(), max(sent_at) + make_interval(secs => $1)) FROM low_stock_digests
+         SELECT greatest(now() + make_interval(secs => $2), max(sent_at) + make_interval(secs => $1))
+         FROM low_stock_digests
          RETURNING id, planned_for, now()",
     )
     .bind(DIGEST_EVERY.as_secs_f64())
+    .bind(core.jobs.settings().low_stock_gather.as_secs_f64())
     .fetch_one(&mut *conn)
     .await?;
     let delay = (planned_for - now).to_std().unwrap_or_default();

@@ -26,6 +26,7 @@ fn settings(smtp_url: Option<String>) -> Settings {
     settings.jobs.max_retry_after = Duration::from_millis(500);
     settings.jobs.heartbeat = Duration::from_secs(1);
     settings.jobs.poll_every = Duration::from_millis(100);
+    settings.jobs.low_stock_gather = Duration::from_secs(2);
     settings
 }
 
