@@ -201,6 +201,8 @@ impl sqlx::error::DatabaseError for SharedDatabaseError {
 #[derive(Clone)]
 pub struct Cache {
     inner: Arc<Inner>,
+    /// The metric this handle's reads are counted under.
+    counter: &'static str,
 }
 
 struct Inner {
@@ -333,6 +335,14 @@ enum LockAttempt {
     Unavailable,
 }
 
+/// What this process does about a key no instance has an entry for.
+enum Across {
+    /// Another instance loaded it: its value as stored.
+    Value(Vec<u8>),
+    /// Load it here, under the lock if it could be taken.
+    Load(Option<RebuildLock>),
+}
+
 /// How waiting for another instance's load ended.
 enum Awaited {
     Value(Vec<u8>),
@@ -351,14 +361,8 @@ enum Followed<T, E> {
     Abandoned,
 }
 
-/// The metric a read is counted under: its `result` label says what the
-/// caller got.
-fn count(counter: &'static str, result: &'static str) {
-    metrics::counter!(counter, "result" => result).increment(1);
-}
-
 /// The cache's own reads' counter (the page cache has its own).
-pub const CACHE_REQUESTS: &str = "nexus_cache_requests_total";
+const CACHE_REQUESTS: &str = "nexus_cache_requests_total";
 
 impl Cache {
     /// Creates the cache without connecting: the first command connects,
@@ -382,6 +386,7 @@ impl Cache {
             tracing::warn!("REDIS_URL could not be parsed; caching is disabled");
         }
         Self {
+            counter: CACHE_REQUESTS,
             inner: Arc::new(Inner {
                 degraded: AtomicBool::new(manager.is_none()),
                 manager,
@@ -417,6 +422,15 @@ impl Cache {
             // Released by the script; if Redis failed, the drop tries once more.
             lock.held = stored.is_none();
         }
+    }
+
+    /// The same cache, its reads counted under another metric (the page
+    /// cache's own), with a `result` label saying what each caller got:
+    /// `hit`, `stale` (served past its time to live), `refresh` (rebuilt a
+    /// stale entry), `miss` (ran the loader for a missing entry) or
+    /// `coalesced` (got another caller's load, of this instance or another).
+    pub fn counted_as(&self, counter: &'static str) -> Self {
+        Self { inner: self.inner.clone(), counter }
     }
 
     /// Retires every entry of a namespace on every instance.
@@ -455,29 +469,10 @@ impl Cache {
     /// rebuilds it; a key without an entry is loaded by one caller while
     /// the others wait for its value or its error (see the module's
     /// documentation). Without Redis every call loads, but concurrent calls
-    /// of this process for the same key still share one load.
+    /// of this process for the same key still share one load. Each call is
+    /// counted by what it got (see [`Cache::counted_as`]).
     pub async fn get_or_load<T, E, Fut>(
         &self,
-        namespaces: &[&str],
-        key: &str,
-        ttl: Duration,
-        load: impl FnOnce() -> Fut,
-    ) -> Result<T, E>
-    where
-        T: Serialize + DeserializeOwned,
-        E: ShareError + Send + 'static,
-        Fut: Future<Output = Result<T, E>>,
-    {
-        self.get_or_load_counted(CACHE_REQUESTS, namespaces, key, ttl, load).await
-    }
-
-    /// [`Cache::get_or_load`] counted under another metric, by what each
-    /// caller got: `hit`, `stale` (served past its time to live), `refresh`
-    /// (rebuilt a stale entry), `miss` (ran the loader for a missing entry)
-    /// or `coalesced` (got another caller's load, of this instance or another).
-    pub async fn get_or_load_counted<T, E, Fut>(
-        &self,
-        counter: &'static str,
         namespaces: &[&str],
         key: &str,
         ttl: Duration,
@@ -491,16 +486,16 @@ impl Cache {
         let Some((stamp, entry)) = self.read_entry::<T>(namespaces, key).await else {
             let writes = self.inner.local_writes.load(Ordering::SeqCst);
             let flight = format!("local:{writes}:{}:{key}", namespaces.join("+"));
-            return self.coalesce(counter, &flight, None, load).await;
+            return self.coalesce(&flight, None, load).await;
         };
         let entry_key = stamp.key(key);
         match entry {
             Some(Entry { value, fresh: true }) => {
-                count(counter, "hit");
+                self.count("hit");
                 Ok(value)
             }
-            Some(Entry { value, fresh: false }) => Ok(self.refresh(counter, &entry_key, ttl, value, load).await),
-            None => self.coalesce(counter, &entry_key, Some(ttl), load).await,
+            Some(Entry { value, fresh: false }) => Ok(self.refresh(&entry_key, ttl, value, load).await),
+            None => self.coalesce(&entry_key, Some(ttl), load).await,
         }
     }
 
@@ -508,28 +503,21 @@ impl Cache {
     /// process or, by the lock, of any) is rebuilding it, else served as it
     /// is. A failed rebuild serves it as it is too: it is within its stale
     /// window, and the next reader tries again.
-    async fn refresh<T, E, Fut>(
-        &self,
-        counter: &'static str,
-        entry_key: &str,
-        ttl: Duration,
-        stale: T,
-        load: impl FnOnce() -> Fut,
-    ) -> T
+    async fn refresh<T, E, Fut>(&self, entry_key: &str, ttl: Duration, stale: T, load: impl FnOnce() -> Fut) -> T
     where
         T: Serialize,
         E: ShareError + Send + 'static,
         Fut: Future<Output = Result<T, E>>,
     {
         let Role::Lead(lead) = self.join_or_lead(entry_key) else {
-            count(counter, "stale");
+            self.count("stale");
             return stale;
         };
         let Some(lock) = self.try_lock(entry_key).await else {
-            count(counter, "stale");
+            self.count("stale");
             return stale;
         };
-        count(counter, "refresh");
+        self.count("refresh");
         match self.load_and_store(lead, Some(entry_key), ttl, Some(lock), load).await {
             Ok(value) => value,
             Err(error) => {
@@ -542,13 +530,7 @@ impl Cache {
     /// A key no entry answers, loaded once: by this caller if it leads,
     /// else awaited from the caller that does. `ttl` is `None` without
     /// Redis (nothing to store, no other instance to agree with).
-    async fn coalesce<T, E, Fut>(
-        &self,
-        counter: &'static str,
-        flight: &str,
-        ttl: Option<Duration>,
-        load: impl FnOnce() -> Fut,
-    ) -> Result<T, E>
+    async fn coalesce<T, E, Fut>(&self, flight: &str, ttl: Option<Duration>, load: impl FnOnce() -> Fut) -> Result<T, E>
     where
         T: Serialize + DeserializeOwned,
         E: ShareError + Send + 'static,
@@ -557,16 +539,28 @@ impl Cache {
         loop {
             let receiver = match self.join_or_lead(flight) {
                 Role::Lead(lead) => {
-                    return match ttl {
-                        Some(ttl) => self.lead_across_instances(counter, lead, flight, ttl, load).await,
-                        None => self.load_and_store(lead, None, Duration::ZERO, None, load).await,
+                    let Some(ttl) = ttl else {
+                        return self.load_and_store(lead, None, Duration::ZERO, None, load).await;
                     };
+                    let lock = match self.lock_or_value(flight).await {
+                        Across::Load(lock) => lock,
+                        Across::Value(bytes) => match serde_json::from_slice(&bytes) {
+                            Ok(value) => {
+                                lead.finish(Outcome::Value(bytes.into()));
+                                self.count("coalesced");
+                                return Ok(value);
+                            }
+                            Err(_) => None,
+                        },
+                    };
+                    self.count("miss");
+                    return self.load_and_store(lead, Some(flight), ttl, lock, load).await;
                 }
                 Role::Follow(receiver) => receiver,
             };
             match self.follow(receiver).await {
                 Followed::Done(result) => {
-                    count(counter, "coalesced");
+                    self.count("coalesced");
                     return result;
                 }
                 Followed::LoadYourself => return load().await,
@@ -575,47 +569,23 @@ impl Cache {
         }
     }
 
-    /// This process's load of a missing key: under the rebuild lock, or,
-    /// while another instance holds it, with the value that one stores —
-    /// waited for no longer than a lock lives, then loaded here.
-    async fn lead_across_instances<T, E, Fut>(
-        &self,
-        counter: &'static str,
-        lead: Lead,
-        entry_key: &str,
-        ttl: Duration,
-        load: impl FnOnce() -> Fut,
-    ) -> Result<T, E>
-    where
-        T: Serialize + DeserializeOwned,
-        E: ShareError + Send + 'static,
-        Fut: Future<Output = Result<T, E>>,
-    {
+    /// Whether this process loads a missing key, and under the rebuild lock:
+    /// taken if free; while another instance holds it, the value that one
+    /// stores, waited for no longer than a lock lives (then loaded here).
+    async fn lock_or_value(&self, entry_key: &str) -> Across {
         let give_up_at = Instant::now() + REBUILD_LOCK;
-        let mut lock = None;
         while Instant::now() < give_up_at {
             match self.lock(entry_key).await {
-                LockAttempt::Taken(taken) => {
-                    lock = Some(taken);
-                    break;
-                }
+                LockAttempt::Taken(lock) => return Across::Load(Some(lock)),
                 LockAttempt::Unavailable => break,
                 LockAttempt::Held => match self.await_value(entry_key, give_up_at).await {
-                    Awaited::Value(bytes) => {
-                        if let Ok(value) = serde_json::from_slice(&bytes) {
-                            lead.finish(Outcome::Value(bytes.into()));
-                            count(counter, "coalesced");
-                            return Ok(value);
-                        }
-                        break;
-                    }
+                    Awaited::Value(bytes) => return Across::Value(bytes),
                     Awaited::LockFreed => {}
                     Awaited::GaveUp => break,
                 },
             }
         }
-        count(counter, "miss");
-        self.load_and_store(lead, Some(entry_key), ttl, lock, load).await
+        Across::Load(None)
     }
 
     /// Runs the loader, stores its value under `entry_key` (when there is
@@ -706,6 +676,11 @@ impl Cache {
     /// right now; tests wait on it to line their callers up).
     pub fn waiting_for_loads(&self) -> usize {
         self.inner.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Counts one read by what its caller got.
+    fn count(&self, result: &'static str) {
+        metrics::counter!(self.counter, "result" => result).increment(1);
     }
 
     /// The rebuild lock of an entry, if no one holds it and Redis answers.

@@ -63,7 +63,7 @@ const CROWD: usize = 50;
 const TTL: Duration = Duration::from_secs(60);
 
 /// A loader's error in these tests.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 struct Failed(String);
 
 impl std::fmt::Display for Failed {
@@ -116,12 +116,51 @@ where
         .collect()
 }
 
+/// [`CROWD`] readers of one key on `cache` whose loaders answer `result`
+/// once all but the one running are waiting for it.
+fn crowd_behind_one_load(
+    cache: &Cache,
+    calls: &Arc<AtomicUsize>,
+    result: Result<u32, Failed>,
+) -> Vec<JoinHandle<Result<u32, Failed>>> {
+    let watched = cache.clone();
+    crowd(cache, CROWD, TTL, || {
+        let watched = watched.clone();
+        counted_load(calls.clone(), move || watched.waiting_for_loads() == CROWD - 1, result.clone())
+    })
+}
+
 async fn results(readers: Vec<JoinHandle<Result<u32, Failed>>>) -> Vec<Result<u32, Failed>> {
     let mut results = Vec::new();
     for reader in readers {
         results.push(reader.await.expect("no reader panics"));
     }
     results
+}
+
+/// A read of `key` whose load has begun and answers `value` once the
+/// returned `Notify` is notified.
+async fn a_load_under_way(
+    cache: &Cache,
+    key: &'static str,
+    value: u32,
+) -> (JoinHandle<Result<u32, Failed>>, Arc<Notify>) {
+    let started = Arc::new(Notify::new());
+    let release = Arc::new(Notify::new());
+    let reader = {
+        let (cache, started, release) = (cache.clone(), started.clone(), release.clone());
+        tokio::spawn(async move {
+            cache
+                .get_or_load(&["catalog"], key, TTL, || async move {
+                    started.notify_one();
+                    release.notified().await;
+                    Ok::<_, Failed>(value)
+                })
+                .await
+        })
+    };
+    started.notified().await;
+    (reader, release)
 }
 
 /// Polls a condition the test arranges; a hang guard, not a measurement.
@@ -139,11 +178,7 @@ async fn wait_until(what: &str, condition: impl Fn() -> bool) {
 async fn fifty_concurrent_misses_run_the_loader_once_and_all_get_its_value(pool: PgPool) {
     let cache = support::cache_for(&pool, &support::redis_url()).await;
     let calls = Arc::new(AtomicUsize::new(0));
-    let watched = cache.clone();
-    let readers = crowd(&cache, CROWD, TTL, || {
-        let watched = watched.clone();
-        counted_load(calls.clone(), move || watched.waiting_for_loads() == CROWD - 1, Ok(7))
-    });
+    let readers = crowd_behind_one_load(&cache, &calls, Ok(7));
 
     let results = results(readers).await;
     assert_eq!(calls.load(Ordering::SeqCst), 1, "one load for the whole crowd");
@@ -220,21 +255,7 @@ async fn a_bumped_namespace_is_never_served_stale_nor_shared_from_an_older_load(
     assert_eq!(read(3).await, Ok(3), "a retired entry is a miss, never served stale");
 
     // A load that began before a write: a reader after the write does not join it.
-    let started = Arc::new(Notify::new());
-    let release = Arc::new(Notify::new());
-    let before = {
-        let (cache, started, release) = (cache.clone(), started.clone(), release.clone());
-        tokio::spawn(async move {
-            cache
-                .get_or_load(&["catalog"], "list", TTL, || async move {
-                    started.notify_one();
-                    release.notified().await;
-                    Ok::<_, Failed>(4)
-                })
-                .await
-        })
-    };
-    started.notified().await;
+    let (before, release) = a_load_under_way(&cache, "list", 4).await;
     cache.invalidate("catalog").await;
     let after = cache.get_or_load(&["catalog"], "list", TTL, || async { Ok::<_, Failed>(5) }).await;
     assert_eq!(after, Ok(5), "loaded afresh while the older load still runs");
@@ -248,15 +269,7 @@ async fn a_bumped_namespace_is_never_served_stale_nor_shared_from_an_older_load(
 async fn a_failing_load_reaches_every_waiting_caller_and_the_next_call_loads_again(pool: PgPool) {
     let cache = support::cache_for(&pool, &support::redis_url()).await;
     let calls = Arc::new(AtomicUsize::new(0));
-    let watched = cache.clone();
-    let readers = crowd(&cache, CROWD, TTL, || {
-        let watched = watched.clone();
-        counted_load(
-            calls.clone(),
-            move || watched.waiting_for_loads() == CROWD - 1,
-            Err(Failed("database down".into())),
-        )
-    });
+    let readers = crowd_behind_one_load(&cache, &calls, Err(Failed("database down".into())));
 
     let results = results(readers).await;
     assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -296,11 +309,7 @@ async fn waiting_callers_of_a_cancelled_load_load_once_among_themselves(pool: Pg
 async fn without_redis_concurrent_loads_of_one_key_are_still_shared(pool: PgPool) {
     let cache = support::cache_for(&pool, &format!("redis://127.0.0.1:{}", free_port())).await;
     let calls = Arc::new(AtomicUsize::new(0));
-    let watched = cache.clone();
-    let readers = crowd(&cache, CROWD, TTL, || {
-        let watched = watched.clone();
-        counted_load(calls.clone(), move || watched.waiting_for_loads() == CROWD - 1, Ok(5))
-    });
+    let readers = crowd_behind_one_load(&cache, &calls, Ok(5));
 
     let results = results(readers).await;
     assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -311,21 +320,7 @@ async fn without_redis_concurrent_loads_of_one_key_are_still_shared(pool: PgPool
 
     // Without versions, this process's own writes still part a read from
     // a load that began before them.
-    let started = Arc::new(Notify::new());
-    let release = Arc::new(Notify::new());
-    let before = {
-        let (cache, started, release) = (cache.clone(), started.clone(), release.clone());
-        tokio::spawn(async move {
-            cache
-                .get_or_load(&["catalog"], "home", TTL, || async move {
-                    started.notify_one();
-                    release.notified().await;
-                    Ok::<_, Failed>(7)
-                })
-                .await
-        })
-    };
-    started.notified().await;
+    let (before, release) = a_load_under_way(&cache, "home", 7).await;
     cache.invalidate("catalog").await;
     let after = cache.get_or_load(&["catalog"], "home", TTL, || async { Ok::<_, Failed>(8) }).await;
     assert_eq!(after, Ok(8));
