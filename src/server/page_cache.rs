@@ -21,6 +21,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 
 use nexus_core::{
+    cache::ShareError,
     catalog::{CACHE_NAMESPACE, product_namespace},
     model::{ListingParams, listing_params},
     random::random_hex,
@@ -69,31 +70,64 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
     // A product page shows its stock, so its product's namespace retires it too.
     let product = request.uri().path().strip_prefix("/p/").map(product_namespace);
     let namespaces: Vec<&str> = [Some(CACHE_NAMESPACE), product.as_deref()].into_iter().flatten().collect();
-    let cache = state.core.cache();
-    // The version is read before rendering, so a page rendered while a
-    // write bumps it lands under the retired key and is never served.
-    let Some((stamp, cached)) = cache.read_versioned::<CachedPage>(&namespaces, &page_key).await else {
-        return next.run(request).await;
-    };
-    if let Some(page) = cached {
-        metrics::counter!("nexus_page_cache_requests_total", "result" => "hit").increment(1);
-        return serve(&page.html);
-    }
-    metrics::counter!("nexus_page_cache_requests_total", "result" => "miss").increment(1);
     let client = client_group(&client_ip(&state, &request));
+    // The cache's read: the version is read before rendering, so a page
+    // rendered while a write bumps it lands under the retired key and is
+    // never served; a stale page is served while one request re-renders
+    // it, and a missing one is rendered once while the others wait for it.
+    let rendered = state
+        .core
+        .cache()
+        .counted_as(PAGE_REQUESTS)
+        .get_or_load(&namespaces, &page_key, PAGE_TTL, || render(&state, &client, &page, request, next))
+        .await;
+    match rendered {
+        Ok(page) => serve(&page.html),
+        Err(NotCached(response)) => response,
+    }
+}
+
+const PAGE_REQUESTS: &str = "nexus_page_cache_requests_total";
+
+/// A rendered page that is not for the cache (an error page, one that sets
+/// a cookie, one too large, a client over its store limit): its own
+/// request gets it, and requests that waited for it render their own.
+struct NotCached(Response);
+
+impl std::fmt::Display for NotCached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a page not for the cache ({})", self.0.status())
+    }
+}
+
+impl ShareError for NotCached {
+    fn share(&self) -> Option<Self> {
+        None
+    }
+}
+
+/// Renders the page and, when it may be cached, its HTML with every nonce
+/// replaced by the placeholder.
+async fn render(
+    state: &AppState,
+    client: &str,
+    page: &str,
+    request: Request,
+    next: Next,
+) -> Result<CachedPage, NotCached> {
     let response = next.run(request).await;
     let Some(nonce) = nonce_of(&response) else {
-        return response;
+        return Err(NotCached(response));
     };
     if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
-        return response;
+        return Err(NotCached(response));
     }
     let (parts, body) = response.into_parts();
     let bytes = match to_bytes(body, usize::MAX).await {
         Ok(bytes) => bytes,
         Err(error) => {
             tracing::error!(%error, path = %page, "rendering a page failed mid-stream");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return Err(NotCached(StatusCode::INTERNAL_SERVER_ERROR.into_response()));
         }
     };
     if bytes.len() > MAX_CACHED_BYTES {
@@ -102,12 +136,11 @@ pub async fn serve_cached_pages(State(state): State<AppState>, request: Request,
         // A page that already shows the placeholder (typed into a search,
         // say) would get the live nonce in its text when served.
         && !html.contains(NONCE_PLACEHOLDER)
-        && may_store(&state, &client).await
+        && may_store(state, client).await
     {
-        let page = CachedPage { html: html.replace(&nonce, NONCE_PLACEHOLDER) };
-        cache.set_json(&stamp.key(&page_key), &page, PAGE_TTL).await;
+        return Ok(CachedPage { html: html.replace(&nonce, NONCE_PLACEHOLDER) });
     }
-    Response::from_parts(parts, Body::from(bytes))
+    Err(NotCached(Response::from_parts(parts, Body::from(bytes))))
 }
 
 /// The cache key of a catalog page: its path and only the query parameters

@@ -39,6 +39,19 @@ pub enum ReviewError {
     Database(sqlx::Error),
 }
 
+/// The callers that waited for a failed cached read get the same error.
+impl crate::cache::ShareError for ReviewError {
+    fn share(&self) -> Option<Self> {
+        Some(match self {
+            Self::NotFound => Self::NotFound,
+            Self::NotAllowed(message) => Self::NotAllowed(message.clone()),
+            Self::Conflict(message) => Self::Conflict(message.clone()),
+            Self::Invalid(fields) => Self::Invalid(fields.clone()),
+            Self::Database(error) => Self::Database(error.share()?),
+        })
+    }
+}
+
 /// Text PostgreSQL cannot store is the client's mistake; see [`crate::db::is_unstorable_text`].
 impl From<sqlx::Error> for ReviewError {
     fn from(error: sqlx::Error) -> Self {

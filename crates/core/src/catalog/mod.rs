@@ -74,6 +74,21 @@ pub enum CatalogError {
     Database(sqlx::Error),
 }
 
+/// The callers that waited for a failed cached read get the same error.
+impl crate::cache::ShareError for CatalogError {
+    fn share(&self) -> Option<Self> {
+        Some(match self {
+            Self::UnknownCategory(slug) => Self::UnknownCategory(slug.clone()),
+            Self::NotFound => Self::NotFound,
+            Self::Invalid(fields) => Self::Invalid(fields.clone()),
+            Self::Conflict(message) => Self::Conflict(message.clone()),
+            Self::TooLarge => Self::TooLarge,
+            Self::Storage(message) => Self::Storage(message.clone()),
+            Self::Database(error) => Self::Database(error.share()?),
+        })
+    }
+}
+
 /// Text PostgreSQL cannot store is the client's mistake; see [`crate::db::is_unstorable_text`].
 impl From<sqlx::Error> for CatalogError {
     fn from(error: sqlx::Error) -> Self {
