@@ -111,6 +111,20 @@ impl Problem {
     }
 }
 
+/// The `detail` of a 422. One problem is spelled out, so a client that logs
+/// only `detail` still learns what to change (how to page deeper, say);
+/// several are listed by field in `errors`.
+fn validation_detail(errors: &FieldErrors) -> String {
+    let mut fields = errors.fields();
+    if let (Some(field), None) = (fields.next(), fields.next())
+        && let Some([message]) = errors.get(field)
+    {
+        let end = if message.ends_with('.') { "" } else { "." };
+        return format!("`{field}` {message}{end}");
+    }
+    "The request has invalid fields.".to_owned()
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).expect("a problem is built from a StatusCode");
@@ -157,7 +171,8 @@ impl IntoResponse for AppError {
             Self::UnsupportedMediaType => Problem::new(status, "Send the body as application/json."),
             Self::NotFound => Problem::new(status, "The requested resource does not exist."),
             Self::Validation(errors) => {
-                Problem { errors: Some(errors), ..Problem::new(status, "The request has invalid fields.") }
+                let detail = validation_detail(&errors);
+                Problem { errors: Some(errors), ..Problem::new(status, detail) }
             }
             Self::Unavailable(detail) => {
                 tracing::warn!(%detail, "service unavailable");

@@ -24,6 +24,7 @@ mod graphql_api;
 mod graphql_limits;
 mod http;
 mod inventory_api;
+mod list_cursors;
 mod order_admin;
 mod order_pages;
 mod orders_api;

@@ -104,6 +104,10 @@ pub struct ProductList {
     pub total_pages: i64,
     /// "Did you mean": set only when `q` as typed matched nothing.
     pub suggestion: Option<String>,
+    /// Send as `cursor` (instead of `page`) for the next page; `null` on the
+    /// last one. Works at any depth in every sort but relevance, whose
+    /// pages stop where `page` does.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

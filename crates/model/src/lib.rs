@@ -9,6 +9,7 @@ pub mod admin;
 pub mod background;
 pub mod cart;
 pub mod catalog;
+pub mod cursor;
 pub mod listing_params;
 pub mod money;
 pub mod order;

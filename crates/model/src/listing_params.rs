@@ -11,7 +11,7 @@ use crate::{Cents, FieldErrors, RawProductQuery};
 pub const PAGE_SIZE: u32 = 24;
 
 /// The query parameters a listing page reads; any other is ignored.
-pub const KEYS: [&str; 7] = ["q", "min_price", "max_price", "in_stock", "min_rating", "sort", "page"];
+pub const KEYS: [&str; 8] = ["q", "min_price", "max_price", "in_stock", "min_rating", "sort", "page", "cursor"];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingParams {
@@ -22,6 +22,8 @@ pub struct ListingParams {
     pub min_rating: Option<String>,
     pub sort: Option<String>,
     pub page: Option<String>,
+    /// The list's `next_cursor`: how "Next" goes past the numbered pages.
+    pub cursor: Option<String>,
 }
 
 impl ListingParams {
@@ -38,6 +40,7 @@ impl ListingParams {
                 "min_rating" => params.min_rating = value,
                 "sort" => params.sort = value,
                 "page" => params.page = value,
+                "cursor" => params.cursor = value,
                 _ => {}
             }
         }
@@ -72,6 +75,7 @@ impl ListingParams {
             sort: self.sort.clone(),
             page: self.page.clone(),
             per_page: Some(PAGE_SIZE.to_string()),
+            cursor: self.cursor.clone(),
         };
         (raw, errors)
     }
@@ -82,7 +86,12 @@ impl ListingParams {
 
     /// The same parameters on another page.
     pub fn with_page(&self, page: u32) -> Self {
-        Self { page: (page > 1).then(|| page.to_string()), ..self.clone() }
+        Self { page: (page > 1).then(|| page.to_string()), cursor: None, ..self.clone() }
+    }
+
+    /// The same parameters on the page a cursor opens.
+    pub fn with_cursor(&self, cursor: &str) -> Self {
+        Self { page: None, cursor: Some(cursor.to_owned()), ..self.clone() }
     }
 
     /// The query string, without `?`, in a stable order (empty when all
@@ -96,6 +105,7 @@ impl ListingParams {
             ("min_rating", &self.min_rating),
             ("sort", &self.sort),
             ("page", &self.page),
+            ("cursor", &self.cursor),
         ]
         .into_iter()
         .filter_map(|(key, value)| value.as_deref().map(|v| format!("{key}={}", crate::product_query::encode(v))))
@@ -160,5 +170,8 @@ mod tests {
         assert_eq!(parsed.with_page(3).href("/search"), "/search?q=desk+lamp&in_stock=true&page=3");
         assert_eq!(parsed.with_page(1).href("/search"), "/search?q=desk+lamp&in_stock=true");
         assert_eq!(ListingParams::default().href("/c/audio"), "/c/audio");
+        let deep = parsed.with_cursor("31");
+        assert_eq!(deep.href("/search"), "/search?q=desk+lamp&in_stock=true&cursor=31");
+        assert_eq!(deep.with_page(2).href("/search"), "/search?q=desk+lamp&in_stock=true&page=2");
     }
 }

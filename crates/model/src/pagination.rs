@@ -37,6 +37,27 @@ impl Pagination {
         per_page: Option<&str>,
         default_per_page: u32,
     ) -> Result<Self, (&'static str, String)> {
+        let pagination = Self::parse_any_depth(page, per_page, default_per_page)?;
+        if !pagination.within_depth() {
+            let (last, per_page) = (Self::last_page(pagination.per_page), pagination.per_page);
+            return Err((
+                "page",
+                format!(
+                    "must be at most {last} with {per_page} per page: lists go at most {MAX_LIST_DEPTH} items deep; \
+                     narrow the list with a search or filter, or reverse the sort, to reach the rest"
+                ),
+            ));
+        }
+        Ok(pagination)
+    }
+
+    /// [`Pagination::parse_or`] without the depth limit, for lists that
+    /// say themselves how to go deeper (the product list's cursors).
+    pub fn parse_any_depth(
+        page: Option<&str>,
+        per_page: Option<&str>,
+        default_per_page: u32,
+    ) -> Result<Self, (&'static str, String)> {
         let page = match page.map(str::trim).filter(|s| !s.is_empty()) {
             None => 1,
             Some(text) => match text.parse::<u32>() {
@@ -55,17 +76,12 @@ impl Pagination {
                 }
             },
         };
-        let last = Self::last_page(per_page);
-        if page > last {
-            return Err((
-                "page",
-                format!(
-                    "must be at most {last} with {per_page} per page: lists go at most {MAX_LIST_DEPTH} items deep; \
-                     narrow the list with a search or filter, or reverse the sort, to reach the rest"
-                ),
-            ));
-        }
         Ok(Self { page, per_page })
+    }
+
+    /// Whether this page lies within [`MAX_LIST_DEPTH`].
+    pub fn within_depth(self) -> bool {
+        self.page <= Self::last_page(self.per_page)
     }
 
     /// The deepest page a list with `per_page` items a page can be read to.

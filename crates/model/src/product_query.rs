@@ -5,7 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{FieldErrors, Pagination};
+use crate::{
+    FieldErrors, Pagination,
+    cursor::ListCursor,
+    pagination::{DEFAULT_PER_PAGE, MAX_LIST_DEPTH},
+};
 
 /// Longest search text we accept; longer input is a client mistake.
 pub const MAX_SEARCH_LEN: usize = 200;
@@ -76,6 +80,8 @@ pub struct RawProductQuery {
     pub sort: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// `next_cursor` of a previous page, instead of `page`.
+    pub cursor: Option<String>,
 }
 
 /// A validated product query.
@@ -89,7 +95,10 @@ pub struct ProductQuery {
     pub min_rating: Option<u8>,
     pub q: Option<String>,
     pub sort: Sort,
+    /// With a cursor, `pagination.page` is the page number the cursor opens.
     pub pagination: Pagination,
+    /// Where the page starts, when it is not the offset of `pagination`.
+    pub cursor: Option<ListCursor>,
 }
 
 impl ProductQuery {
@@ -157,15 +166,57 @@ impl ProductQuery {
             fail("category", "is too long".into());
         }
 
-        let pagination = match Pagination::parse(raw.page.as_deref(), raw.per_page.as_deref()) {
-            Ok(pagination) => pagination,
-            Err((field, message)) => {
-                fail(field, message);
-                Pagination::default()
+        let mut pagination =
+            match Pagination::parse_any_depth(raw.page.as_deref(), raw.per_page.as_deref(), DEFAULT_PER_PAGE) {
+                Ok(pagination) => pagination,
+                Err((field, message)) => {
+                    fail(field, message);
+                    Pagination::default()
+                }
+            };
+        let cursor = match present(&raw.cursor) {
+            None => None,
+            Some(_) if present(&raw.page).is_some() => {
+                fail("cursor", "cannot be combined with `page`; send one of them".into());
+                None
             }
+            Some(text) => ListCursor::decode(&text, sort).map_err(|error| fail("cursor", error.to_string())).ok(),
         };
+        if let Some(cursor) = &cursor {
+            pagination.page = cursor.page;
+        }
+        // A keyset cursor seeks its row at any depth; every other page is an offset.
+        let by_offset = cursor.as_ref().is_none_or(|cursor| cursor.after.is_none());
+        if by_offset && !pagination.within_depth() {
+            let last = Pagination::last_page(pagination.per_page);
+            let per_page = pagination.per_page;
+            match (&cursor, sort) {
+                // An offset page in disguise: ranks have no key to seek.
+                (Some(_), _) => fail(
+                    "cursor",
+                    format!(
+                        "goes past page {last}: results ranked by relevance go at most {MAX_LIST_DEPTH} items deep"
+                    ),
+                ),
+                (None, Sort::Relevance) => fail(
+                    "page",
+                    format!(
+                        "must be at most {last} with {per_page} per page: results ranked by relevance go at most \
+                         {MAX_LIST_DEPTH} items deep; narrow the search or sort another way to reach the rest"
+                    ),
+                ),
+                (None, _) => fail(
+                    "page",
+                    format!(
+                        "must be at most {last} with {per_page} per page: pages by number go at most \
+                         {MAX_LIST_DEPTH} items deep; to read further, follow `next_cursor` from the previous \
+                         page (send it as `cursor` instead of `page`)"
+                    ),
+                ),
+            }
+        }
 
-        errors.into_result(Self { category, min_price, max_price, in_stock, min_rating, q, sort, pagination })
+        errors.into_result(Self { category, min_price, max_price, in_stock, min_rating, q, sort, pagination, cursor })
     }
 
     /// The canonical query string (stable order, defaults left out), used in
@@ -194,11 +245,15 @@ impl ProductQuery {
         if self.sort != default_sort {
             pairs.push(("sort", self.sort.as_str().into()));
         }
-        if self.pagination.page != 1 {
+        // A cursor carries its page number.
+        if self.pagination.page != 1 && self.cursor.is_none() {
             pairs.push(("page", self.pagination.page.to_string()));
         }
-        if self.pagination.per_page != crate::pagination::DEFAULT_PER_PAGE {
+        if self.pagination.per_page != DEFAULT_PER_PAGE {
             pairs.push(("per_page", self.pagination.per_page.to_string()));
+        }
+        if let Some(cursor) = &self.cursor {
+            pairs.push(("cursor", cursor.encode()));
         }
         pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
     }
@@ -207,6 +262,7 @@ impl ProductQuery {
     pub fn with_page(&self, page: u32) -> Self {
         let mut query = self.clone();
         query.pagination.page = page;
+        query.cursor = None;
         query
     }
 }
@@ -242,6 +298,7 @@ mod tests {
                 "sort" => raw.sort = value,
                 "page" => raw.page = value,
                 "per_page" => raw.per_page = value,
+                "cursor" => raw.cursor = value,
                 _ => unreachable!(),
             }
         }
@@ -288,5 +345,38 @@ mod tests {
         assert_eq!(text, "q=red+lamp&min_price=1000&in_stock=true&min_rating=4&sort=-price&page=2");
         assert_eq!(ProductQuery::parse(&raw(&[])).unwrap().to_query_string(), "");
         assert_eq!(encode("a&b=c/ü"), "a%26b%3Dc%2F%C3%BC");
+    }
+
+    #[test]
+    fn offset_pages_stop_at_the_depth_and_say_how_to_go_deeper() {
+        let deep = ProductQuery::parse(&raw(&[("page", "501")])).unwrap_err();
+        let message = &deep.get("page").unwrap()[0];
+        assert!(message.contains("at most 500") && message.contains("next_cursor"), "{message}");
+        let search = ProductQuery::parse(&raw(&[("q", "lamp"), ("page", "501")])).unwrap_err();
+        assert!(!search.get("page").unwrap()[0].contains("next_cursor"), "relevance has no keyset cursor");
+        assert!(ProductQuery::parse(&raw(&[("page", "500")])).is_ok());
+    }
+
+    #[test]
+    fn a_cursor_opens_its_page_and_is_checked_against_the_sort() {
+        use crate::cursor::{After, SortKey};
+        let cursor =
+            ListCursor { sort: Sort::PriceAsc, page: 9000, after: Some(After { key: SortKey::Price(500), id: 7 }) };
+        let text = cursor.encode();
+        let query = ProductQuery::parse(&raw(&[("sort", "price"), ("cursor", &text)])).unwrap();
+        assert_eq!(query.pagination.page, 9000, "deeper than offsets may go");
+        assert_eq!(query.cursor, Some(cursor));
+        assert_eq!(query.to_query_string(), format!("sort=price&cursor={text}"));
+        for pairs in [
+            vec![("sort", "-price"), ("cursor", text.as_str())],
+            vec![("sort", "price"), ("cursor", "nonsense")],
+            vec![("sort", "price"), ("cursor", text.as_str()), ("page", "2")],
+        ] {
+            let errors = ProductQuery::parse(&raw(&pairs)).unwrap_err();
+            assert!(errors.contains("cursor"), "{pairs:?}: {errors:?}");
+        }
+        let too_deep = ListCursor { sort: Sort::Relevance, page: 501, after: None }.encode();
+        let errors = ProductQuery::parse(&raw(&[("q", "lamp"), ("cursor", &too_deep)])).unwrap_err();
+        assert!(errors.contains("cursor"));
     }
 }

@@ -73,12 +73,14 @@ pub fn ListingView(listing: Listing, path: String) -> impl IntoView {
     super::wishlist_button::WishlistedSlugs::provide();
     let Listing { params, list, sort, errors } = listing;
     // The page number has no field of its own to carry its message.
-    let problem = match errors.get("page") {
-        Some(messages) => format!("The page number {}.", messages.join("; ")),
-        None => "Please correct the filters to see products.".to_owned(),
+    // Nor has the cursor of a "Next" link, which a shopper never typed.
+    let problem = match (errors.get("page"), errors.contains("cursor")) {
+        (Some(messages), _) => format!("The page number {}.", messages.join("; ")),
+        (None, true) => "This page link does not fit the list any more; start again from the first page.".to_owned(),
+        (None, false) => "Please correct the filters to see products.".to_owned(),
     };
     let results = match list {
-        Some(list) => view! { <Results list params=params.clone() path=path.clone()/> }.into_any(),
+        Some(list) => view! { <Results list sort params=params.clone() path=path.clone()/> }.into_any(),
         None => view! {
             <p class="rounded-card border border-line bg-white p-6 text-muted" role="status">{problem}</p>
         }
@@ -163,7 +165,7 @@ fn PriceField(
 }
 
 #[component]
-fn Results(list: ProductList, params: ListingParams, path: String) -> impl IntoView {
+fn Results(mut list: ProductList, sort: Sort, params: ListingParams, path: String) -> impl IntoView {
     let count = match list.total {
         1 => "1 product".to_owned(),
         n => format!("{n} products"),
@@ -180,30 +182,42 @@ fn Results(list: ProductList, params: ListingParams, path: String) -> impl IntoV
         } else {
             view! {
                 <ul class="mt-4 grid grid-cols-2 gap-4 sm:gap-6 md:grid-cols-3 xl:grid-cols-4" data-testid="product-grid">
-                    {list.items.into_iter().map(|product| view! { <ProductCard product/> }).collect_view()}
+                    {std::mem::take(&mut list.items).into_iter().map(|product| view! { <ProductCard product/> }).collect_view()}
                 </ul>
             }.into_any()
         }}
-        <PageLinks page=list.page last_page=Pagination::last_linked_page(list.per_page, list.total_pages) params path/>
+        <PageLinks list sort params path/>
     }
 }
 
+/// "Previous" and "Next" as plain links. Numbered pages go as deep as the
+/// list allows offsets ([`Pagination::last_page`]); past that "Next"
+/// follows the list's cursor, and "Previous" from a page reached that way
+/// goes back to the first (a cursor only leads forward). Results ranked by
+/// relevance have no cursor beyond the numbered pages, so they end there.
 #[component]
-fn PageLinks(page: u32, last_page: u32, params: ListingParams, path: String) -> impl IntoView {
-    (last_page > 1).then(|| {
+fn PageLinks(list: ProductList, sort: Sort, params: ListingParams, path: String) -> impl IntoView {
+    let page = list.page;
+    let numbered = Pagination::last_linked_page(list.per_page, list.total_pages);
+    let total_pages = if sort == Sort::Relevance { i64::from(numbered) } else { list.total_pages };
+    (total_pages > 1).then(|| {
         let link_class = "rounded-button border border-line bg-white px-4 py-2 text-sm font-medium hover:border-brand hover:text-brand";
-        let previous = (page > 1).then(|| {
-            let href = params.with_page(page - 1).href(&path);
-            view! { <a href=href rel="prev" class=link_class>"Previous"</a> }
-        });
-        let next = (page < last_page).then(|| {
-            let href = params.with_page(page + 1).href(&path);
-            view! { <a href=href rel="next" class=link_class>"Next"</a> }
-        });
+        let previous = match page {
+            1 => None,
+            _ if page - 1 <= numbered => Some((page - 1, "prev", "Previous")),
+            _ => Some((1, "first", "First page")),
+        }
+        .map(|(to, rel, label)| view! { <a href=params.with_page(to).href(&path) rel=rel class=link_class>{label}</a> });
+        let next = match &list.next_cursor {
+            _ if page < numbered => Some(params.with_page(page + 1)),
+            Some(cursor) => Some(params.with_cursor(cursor)),
+            None => None,
+        }
+        .map(|next| view! { <a href=next.href(&path) rel="next" class=link_class>"Next"</a> });
         view! {
             <nav aria-label="Pagination" class="mt-8 flex items-center justify-between gap-4">
                 <div class="w-28">{previous}</div>
-                <p class="text-sm text-muted">{format!("Page {page} of {last_page}")}</p>
+                <p class="text-sm text-muted">{format!("Page {page} of {total_pages}")}</p>
                 <div class="flex w-28 justify-end">{next}</div>
             </nav>
         }

@@ -38,12 +38,17 @@ pub struct ListParams {
     /// Default `relevance` with `q`, else `newest`.
     #[param(value_type = Option<super::openapi::ProductSort>)]
     sort: Option<String>,
-    /// Page number, from 1.
+    /// Page number, from 1. Numbered pages go 10,000 items deep (`page` ×
+    /// `per_page`); past that the answer is a 422 — follow `next_cursor`.
     #[param(value_type = Option<u32>, minimum = 1)]
     page: Option<String>,
     /// Items per page, default 20; values above 100 are clamped to 100.
     #[param(value_type = Option<u32>, minimum = 1)]
     per_page: Option<String>,
+    /// `next_cursor` of the previous page, unchanged, instead of `page`:
+    /// the next page at any depth, with the same `sort`. A cursor that is
+    /// malformed or from another sort is a 422 naming `cursor`.
+    cursor: Option<String>,
 }
 
 impl From<ListParams> for RawProductQuery {
@@ -58,6 +63,7 @@ impl From<ListParams> for RawProductQuery {
             sort: p.sort,
             page: p.page,
             per_page: p.per_page,
+            cursor: p.cursor,
         }
     }
 }

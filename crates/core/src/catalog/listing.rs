@@ -1,12 +1,12 @@
-//! SQL for the product card lists: the filtered, sorted, searched list and
-//! the home page's featured products. Their SQL is composed at run time from
-//! the filters; every value is a bound parameter, only fixed fragments are
-//! concatenated.
+//! SQL for the product card lists: the filtered, sorted, searched list (its
+//! sort orders and cursors are `paging`'s) and the home page's featured
+//! products. Their SQL is composed at run time from the filters; every value
+//! is a bound parameter, only fixed fragments are concatenated.
 
-use nexus_model::{ProductQuery, Sort};
+use nexus_model::ProductQuery;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use super::{queries::ProductCardRow, search};
+use super::{paging, queries::ProductCardRow, search};
 
 /// The products a shopper may see and buy (`p` is `products`); the rule
 /// itself is the SQL function of the same name.
@@ -115,22 +115,22 @@ fn queries<'a>(
     matching: Matching,
 ) -> (QueryBuilder<'a, Postgres>, QueryBuilder<'a, Postgres>) {
     let query = filters.query;
-    let searching = !words.is_empty();
+    let after = query.cursor.as_ref().and_then(|cursor| cursor.after.as_ref());
+    // After a cursor the window would count only the rows that follow it.
+    let window_count = !words.is_empty() && after.is_none();
     let mut select = QueryBuilder::new(format!(
-        "SELECT {}{} FROM products p JOIN categories c ON c.id = p.category_id",
+        "SELECT {}, p.created_at{} FROM products p JOIN categories c ON c.id = p.category_id",
         CARD_COLUMNS,
-        if searching { ", count(*) OVER () AS total" } else { "" },
+        if window_count { ", count(*) OVER () AS total" } else { "" },
     ));
     filters.push_where(&mut select, words, matching);
+    if let Some(after) = after {
+        paging::push_after(&mut select, query.sort, after);
+    }
     select.push(" ORDER BY ");
-    match query.sort {
-        Sort::PriceAsc => select.push("p.price_cents, p.id"),
-        Sort::PriceDesc => select.push("p.price_cents DESC, p.id DESC"),
-        Sort::NameAsc => select.push("p.name, p.id"),
-        Sort::NameDesc => select.push("p.name DESC, p.id DESC"),
-        Sort::Newest => select.push("p.created_at DESC, p.id DESC"),
-        Sort::Rating => select.push("p.rating_average DESC NULLS LAST, p.rating_count DESC, p.id"),
-        Sort::Relevance => match (search::prefix_tsquery(words), matching) {
+    match paging::order_by(query.sort) {
+        Some(order) => select.push(order),
+        None => match (search::prefix_tsquery(words), matching) {
             (Some(tsquery), Matching::FullText) => select
                 .push("ts_rank_cd(p.search_document, to_tsquery('english', ")
                 .push_bind(tsquery)
@@ -141,7 +141,11 @@ fn queries<'a>(
             (None, _) => select.push("p.created_at DESC, p.id DESC"),
         },
     };
-    select.push(" LIMIT ").push_bind(query.pagination.limit()).push(" OFFSET ").push_bind(query.pagination.offset());
+    // One row more than the page says whether another page follows.
+    select.push(" LIMIT ").push_bind(query.pagination.limit() + 1);
+    if after.is_none() {
+        select.push(" OFFSET ").push_bind(query.pagination.offset());
+    }
 
     let mut count = QueryBuilder::new("SELECT count(*) FROM products p");
     filters.push_where(&mut count, words, matching);

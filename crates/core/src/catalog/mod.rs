@@ -18,6 +18,7 @@ pub mod import;
 pub(crate) mod inventory;
 mod listing;
 mod overview;
+mod paging;
 mod queries;
 pub mod search;
 mod staff;
@@ -208,7 +209,11 @@ impl CatalogService {
 
     async fn run_list(&self, query: &ProductQuery, category_ids: Option<&[i64]>) -> Result<ProductList, CatalogError> {
         let filters = listing::Filters { query, category_ids };
-        let (rows, total) = listing::list(&self.pool, &filters).await?;
+        let (mut rows, total) = listing::list(&self.pool, &filters).await?;
+        // The list reads one row past the page to know whether one follows.
+        let more = rows.len() > query.pagination.per_page as usize;
+        rows.truncate(query.pagination.per_page as usize);
+        let next_cursor = paging::next_cursor(query, &rows, more).map(|cursor| cursor.encode());
         let per_page = i64::from(query.pagination.per_page);
         Ok(ProductList {
             items: self.cards(rows),
@@ -217,6 +222,7 @@ impl CatalogService {
             total,
             total_pages: (total + per_page - 1) / per_page,
             suggestion: None,
+            next_cursor,
         })
     }
 

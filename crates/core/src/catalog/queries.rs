@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use nexus_model::{
-    Cents, ProductCard,
+    Cents, ProductCard, Sort,
     catalog::{CategoryRef, ProductImage, Variant},
+    cursor::SortKey,
 };
 use sqlx::PgPool;
 
@@ -29,9 +30,34 @@ pub(crate) struct ProductCardRow {
     /// Matches in all pages, when the query counts them in the same pass.
     #[sqlx(default)]
     pub(super) total: Option<i64>,
+    /// Read by the product list only: the key of the `newest` sort.
+    #[sqlx(default)]
+    created_at: Option<DateTime<Utc>>,
 }
 
 impl ProductCardRow {
+    pub(super) fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// This row's value in the order of `sort`; relevance has no key.
+    pub(super) fn sort_key(&self, sort: Sort) -> Option<SortKey> {
+        Some(match sort {
+            Sort::PriceAsc | Sort::PriceDesc => SortKey::Price(self.price_cents),
+            Sort::NameAsc | Sort::NameDesc => SortKey::Name(self.name.clone()),
+            Sort::Newest => SortKey::Created(
+                self.created_at.expect("the product list selects created_at for the newest sort").timestamp_micros(),
+            ),
+            // The average is NUMERIC(3, 2) read as float8: a hundredth is
+            // exact after rounding.
+            Sort::Rating => SortKey::Rating {
+                hundredths: self.rating_average.map_or(0, |average| (average * 100.0).round() as i32),
+                count: self.rating_count,
+            },
+            Sort::Relevance => return None,
+        })
+    }
+
     pub(crate) fn into_card(self, currency: &str) -> ProductCard {
         ProductCard {
             id: self.id,

@@ -264,6 +264,9 @@ pub struct ProductPage {
     /// "Did you mean": set only when `q` as typed matched nothing and the
     /// items are those of the corrected search.
     pub suggestion: Option<String>,
+    /// Pass as `cursor` for the next page (any depth, same `sort`); null on
+    /// the last page.
+    pub next_cursor: Option<String>,
 }
 
 impl From<ProductList> for ProductPage {
@@ -275,6 +278,7 @@ impl From<ProductList> for ProductPage {
             total: list.total,
             total_pages: list.total_pages,
             suggestion: list.suggestion,
+            next_cursor: list.next_cursor,
         }
     }
 }

@@ -94,6 +94,7 @@ impl Query {
         sort: Option<ProductSort>,
         #[graphql(default = 1)] page: Option<i32>,
         #[graphql(default = 20, desc = "At most 100; larger values are clamped, as in REST.")] per_page: Option<i32>,
+        #[graphql(desc = "`nextCursor` of the previous page; `page` is then ignored.")] cursor: Option<String>,
     ) -> async_graphql::Result<ProductPage> {
         // Through REST's own parser: the same rules, defaults and messages.
         let raw = RawProductQuery {
@@ -104,8 +105,10 @@ impl Query {
             min_rating: min_rating.map(|stars| stars.to_string()),
             q,
             sort: sort.map(|sort| nexus_core::model::Sort::from(sort).as_str().to_owned()),
-            page: page.map(|n| n.to_string()),
+            // `page` has a default here, so a cursor takes its place.
+            page: page.filter(|_| cursor.is_none()).map(|n| n.to_string()),
             per_page: per_page.map(|n| n.to_string()),
+            cursor,
         };
         let query = ProductQuery::parse(&raw).map_err(AppError::Validation).coded()?;
         Ok(core_of(ctx)?.catalog.list_products(&query).await.coded()?.into())
