@@ -26,9 +26,6 @@ pub(crate) struct ProductCardRow {
     category_slug: String,
     category_name: String,
     thumb_path: Option<String>,
-    /// Matches in all pages, when the query counts them in the same pass.
-    #[sqlx(default)]
-    pub(super) total: Option<i64>,
 }
 
 impl ProductCardRow {
