@@ -263,3 +263,29 @@ async fn made_up_parameters_share_one_cached_page_and_a_client_fills_only_its_sh
     }
     assert_eq!(crate::common::count_cache_keys(&pool, "*page:*").await, 3);
 }
+
+#[sqlx::test]
+async fn more_than_ten_thousand_matches_read_ten_thousand_plus(pool: PgPool) {
+    sqlx::query("INSERT INTO categories (name, slug) VALUES ('Widgets', 'widgets')").execute(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO products (category_id, name, slug, sku, price_cents)
+         SELECT (SELECT id FROM categories WHERE slug = 'widgets'), 'Bulk Widget ' || n, 'bulk-' || n, 'BULK-' || n,
+                100 + n
+         FROM generate_series(1, 10050) AS n",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let app = crate::common::app(pool).await;
+
+    let filtered = get(&app, "/c/widgets?min_price=1").await.body;
+    assert!(filtered.contains("10,000+ products"), "a price filter past 10,000 matches is estimated");
+    let whole = get(&app, "/c/widgets").await.body;
+    assert!(whole.contains("10,050 products"), "a category alone is counted exactly");
+
+    let api = get(&app, "/api/v1/products?category=widgets&min_price=100").await.json();
+    assert_eq!(api["total_is_exact"], false);
+    assert!(api["total"].as_i64().unwrap() > 10_000, "{}", api["total"]);
+    let api = get(&app, "/api/v1/products?category=widgets").await.json();
+    assert_eq!((api["total"].as_i64(), api["total_is_exact"].as_bool()), (Some(10_050), Some(true)));
+}

@@ -168,6 +168,7 @@ async fn products_are_listed_newest_first_in_the_pagination_envelope(pool: PgPoo
     assert_eq!(page["page"], 1);
     assert_eq!(page["per_page"], 5);
     assert_eq!(page["total"], active);
+    assert_eq!(page["total_is_exact"], true, "an unfiltered total comes from the maintained counts");
     assert_eq!(page["total_pages"], (active + 4) / 5);
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 5);

@@ -92,6 +92,11 @@ pub struct CategoryDetail {
     pub ancestors: Vec<CategoryRef>,
 }
 
+/// Up to this many matches a product list's `total` is counted exactly;
+/// past it a filtered or searched list stops counting and estimates
+/// (`total_is_exact: false`), and pages say "10,000+".
+pub const EXACT_TOTAL_LIMIT: i64 = 10_000;
+
 /// A page of products. When a search matched nothing as typed, the items are
 /// those of the corrected search and `suggestion` holds the words used.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -100,7 +105,13 @@ pub struct ProductList {
     pub items: Vec<ProductCard>,
     pub page: u32,
     pub per_page: u32,
+    /// Products matching in all pages; an estimate above 10,000 when
+    /// `total_is_exact` is false.
     pub total: i64,
+    /// False when more than 10,000 products match a filtered or searched
+    /// list and `total` is an estimate (at least 10,001); lists narrowed by
+    /// `category` and `in_stock` alone are always counted exactly.
+    pub total_is_exact: bool,
     pub total_pages: i64,
     /// "Did you mean": set only when `q` as typed matched nothing.
     pub suggestion: Option<String>,
@@ -108,6 +119,20 @@ pub struct ProductList {
     /// last one. Works at any depth in every sort but relevance, whose
     /// pages stop where `page` does.
     pub next_cursor: Option<String>,
+}
+
+impl ProductList {
+    /// How pages state the number of results: "1 product", "2,345
+    /// products", and "10,000+ products" when the total is an estimate.
+    pub fn count_label(&self) -> String {
+        if !self.total_is_exact {
+            return format!("{}+ products", crate::money::group_thousands(EXACT_TOTAL_LIMIT.unsigned_abs()));
+        }
+        match self.total {
+            1 => "1 product".to_owned(),
+            n => format!("{} products", crate::money::group_thousands(n.unsigned_abs())),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +216,24 @@ mod tests {
         let tree = [node(1, vec![node(2, vec![node(3, vec![])]), node(4, vec![])]), node(5, vec![])];
         let flat: Vec<(i64, usize)> = CategoryNode::flatten(&tree).iter().map(|(n, depth)| (n.id, *depth)).collect();
         assert_eq!(flat, [(1, 0), (2, 1), (3, 2), (4, 1), (5, 0)]);
+    }
+
+    #[test]
+    fn an_estimated_total_reads_ten_thousand_plus() {
+        let list = |total, total_is_exact| ProductList {
+            items: Vec::new(),
+            page: 1,
+            per_page: 20,
+            total,
+            total_is_exact,
+            total_pages: 1,
+            suggestion: None,
+            next_cursor: None,
+        };
+        assert_eq!(list(1, true).count_label(), "1 product");
+        assert_eq!(list(0, true).count_label(), "0 products");
+        assert_eq!(list(9_999, true).count_label(), "9,999 products");
+        assert_eq!(list(73_512, false).count_label(), "10,000+ products");
     }
 
     #[test]

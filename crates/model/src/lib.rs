@@ -21,7 +21,8 @@ pub mod validation;
 pub mod variant_choice;
 
 pub use catalog::{
-    CategoryDetail, CategoryNode, CategoryRef, CategorySummary, HomePage, ProductCard, ProductDetail, ProductList,
+    CategoryDetail, CategoryNode, CategoryRef, CategorySummary, EXACT_TOTAL_LIMIT, HomePage, ProductCard,
+    ProductDetail, ProductList,
 };
 pub use listing_params::ListingParams;
 pub use money::Cents;

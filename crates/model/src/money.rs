@@ -110,7 +110,7 @@ fn currency_symbol(currency: &str) -> Option<&'static str> {
     }
 }
 
-fn group_thousands(mut value: u64) -> String {
+pub(crate) fn group_thousands(mut value: u64) -> String {
     let mut groups = Vec::new();
     loop {
         if value < 1000 {

@@ -166,10 +166,7 @@ fn PriceField(
 
 #[component]
 fn Results(mut list: ProductList, sort: Sort, params: ListingParams, path: String) -> impl IntoView {
-    let count = match list.total {
-        1 => "1 product".to_owned(),
-        n => format!("{n} products"),
-    };
+    let count = list.count_label();
     let empty = list.items.is_empty();
     view! {
         <p class="text-sm text-muted" role="status" data-testid="result-count">{count}</p>

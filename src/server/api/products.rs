@@ -70,6 +70,8 @@ impl From<ListParams> for RawProductQuery {
 
 /// Listed (active, not archived) products, filtered, searched and sorted,
 /// in the pagination envelope. A search without hits carries `suggestion`.
+/// When more than 10,000 products match a list filtered by price or rating
+/// or searched, `total` is an estimate and `total_is_exact` is false.
 #[utoipa::path(
     get,
     path = "/products",

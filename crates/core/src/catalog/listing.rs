@@ -3,8 +3,8 @@
 //! products. Their SQL is composed at run time from the filters; every value
 //! is a bound parameter, only fixed fragments are concatenated.
 
-use nexus_model::ProductQuery;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use nexus_model::{EXACT_TOTAL_LIMIT, ProductQuery};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::{paging, queries::ProductCardRow, search};
 
@@ -40,6 +40,13 @@ enum Matching {
 }
 
 impl Filters<'_> {
+    /// Whether the maintained counts hold the total: only the category and
+    /// `in_stock` narrow the list.
+    fn counted_in_advance(&self, words: &[String]) -> bool {
+        let query = self.query;
+        words.is_empty() && query.min_price.is_none() && query.max_price.is_none() && query.min_rating.is_none()
+    }
+
     fn push_where(&self, sql: &mut QueryBuilder<'_, Postgres>, words: &[String], matching: Matching) {
         sql.push(" WHERE ").push(LISTED);
         if let Some(ids) = self.category_ids {
@@ -70,58 +77,95 @@ impl Filters<'_> {
     }
 }
 
-pub(super) async fn list(pool: &PgPool, filters: &Filters<'_>) -> Result<(Vec<ProductCardRow>, i64), sqlx::Error> {
+/// How many products a list matches: exact, or — when counting them would
+/// cost as much as the matches are many — at least [`EXACT_TOTAL_LIMIT`] + 1
+/// and an estimate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Total {
+    pub count: i64,
+    pub exact: bool,
+}
+
+pub(super) async fn list(pool: &PgPool, filters: &Filters<'_>) -> Result<(Vec<ProductCardRow>, Total), sqlx::Error> {
     let words = filters.query.q.as_deref().map(search::words).unwrap_or_default();
-    if words.is_empty() {
-        let (mut select, mut count) = queries(filters, &words, Matching::FullText);
-        let rows = select.build_query_as::<ProductCardRow>().fetch_all(pool);
-        let total = count.build_query_scalar::<i64>().fetch_one(pool);
-        return tokio::try_join!(rows, total);
-    }
-    // Full text first: one indexed query, no transaction. Trigram matching
-    // (a second GIN index, and a similarity per candidate row) runs only
-    // when the words as typed match nothing, which is when typos matter.
-    let (mut select, mut count) = queries(filters, &words, Matching::FullText);
-    let rows = select.build_query_as::<ProductCardRow>().fetch_all(pool).await?;
-    if let Some(total) = rows.first().and_then(|row| row.total) {
+    // Full text first: the page and its total, side by side on two
+    // connections. Trigram matching (a second GIN index, and a similarity
+    // per candidate row) runs only when the words as typed match nothing,
+    // which is when typos matter.
+    let mut select = page_query(filters, &words, Matching::FullText);
+    let rows = select.build_query_as::<ProductCardRow>().fetch_all(pool);
+    let total = async {
+        if filters.counted_in_advance(&words) {
+            let count = maintained_count(pool, filters).await?;
+            return Ok(Total { count, exact: true });
+        }
+        let mut conn = pool.acquire().await?;
+        counted_total(&mut conn, pool, filters, &words, Matching::FullText).await
+    };
+    let (rows, total) = tokio::try_join!(rows, total)?;
+    if words.is_empty() || total.count > 0 {
         return Ok((rows, total));
     }
-    // No row to carry the window count: past the last page, or no match at all.
-    if filters.query.pagination.page > 1 {
-        let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-        if total > 0 {
-            return Ok((rows, total));
-        }
-    }
-    let (mut select, mut count) = queries(filters, &words, Matching::Typo);
     let mut tx = begin_typo_tolerant(pool).await?;
-    let rows = select.build_query_as::<ProductCardRow>().fetch_all(&mut *tx).await?;
-    let total = match rows.first().and_then(|row| row.total) {
-        Some(total) => total,
-        None if filters.query.pagination.page > 1 => count.build_query_scalar::<i64>().fetch_one(&mut *tx).await?,
-        None => 0,
-    };
+    let rows =
+        page_query(filters, &words, Matching::Typo).build_query_as::<ProductCardRow>().fetch_all(&mut *tx).await?;
+    let total = counted_total(&mut tx, pool, filters, &words, Matching::Typo).await?;
     tx.commit().await?;
     Ok((rows, total))
 }
 
-/// The page query and its count query. A search ranks every match anyway,
-/// so its page query also carries the total (a window count in the same
-/// pass); a plain list walks an index and stops at the page, so it counts
-/// separately.
-fn queries<'a>(
+/// Listed products in the category scope (all, or the given subtree), in
+/// stock or not as the filter says, from the counts every product write
+/// keeps (`category_counts`): a few hundred rows, never the products.
+async fn maintained_count(pool: &PgPool, filters: &Filters<'_>) -> Result<i64, sqlx::Error> {
+    let column = if filters.query.in_stock { "listed_in_stock" } else { "listed" };
+    sqlx::query_scalar(&format!(
+        "SELECT coalesce(sum({column}), 0)::bigint FROM category_counts
+         WHERE $1::bigint[] IS NULL OR category_id = ANY($1)"
+    ))
+    .bind(filters.category_ids.map(<[i64]>::to_vec))
+    .fetch_one(pool)
+    .await
+}
+
+/// Counts the matches up to [`EXACT_TOTAL_LIMIT`] + 1, which stops the
+/// scan there. Past the limit the total is the planner's estimate of the
+/// matches, kept between the limit and the maintained count of the scope
+/// (which every match is part of), and says it is not exact.
+async fn counted_total(
+    conn: &mut PgConnection,
+    pool: &PgPool,
     filters: &Filters<'_>,
     words: &[String],
     matching: Matching,
-) -> (QueryBuilder<'a, Postgres>, QueryBuilder<'a, Postgres>) {
+) -> Result<Total, sqlx::Error> {
+    let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM products p");
+    filters.push_where(&mut count, words, matching);
+    count.push(" LIMIT ").push_bind(EXACT_TOTAL_LIMIT + 1).push(") AS capped");
+    let count: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    if count <= EXACT_TOTAL_LIMIT {
+        return Ok(Total { count, exact: true });
+    }
+    let mut explain = QueryBuilder::new("EXPLAIN (FORMAT JSON) SELECT 1 FROM products p");
+    filters.push_where(&mut explain, words, matching);
+    let plan: serde_json::Value = explain.build_query_scalar().fetch_one(&mut *conn).await?;
+    let planned = plan[0]["Plan"]["Plan Rows"]
+        .as_f64()
+        .ok_or_else(|| sqlx::Error::Protocol(format!("EXPLAIN gave no row estimate for a product list: {plan}")))?;
+    let at_least = EXACT_TOTAL_LIMIT + 1;
+    let at_most = maintained_count(pool, filters).await?.max(at_least);
+    // `as` saturates a float that does not fit.
+    Ok(Total { count: (planned.round() as i64).clamp(at_least, at_most), exact: false })
+}
+
+/// The page query. Totals are counted apart (see [`list`]), so a plain list
+/// walks an index and stops at the page.
+fn page_query<'a>(filters: &Filters<'_>, words: &[String], matching: Matching) -> QueryBuilder<'a, Postgres> {
     let query = filters.query;
     let after = query.cursor.as_ref().and_then(|cursor| cursor.after.as_ref());
-    // After a cursor the window would count only the rows that follow it.
-    let window_count = !words.is_empty() && after.is_none();
+    // `created_at` is the key of the `newest` sort, which a cursor names.
     let mut select = QueryBuilder::new(format!(
-        "SELECT {}, p.created_at{} FROM products p JOIN categories c ON c.id = p.category_id",
-        CARD_COLUMNS,
-        if window_count { ", count(*) OVER () AS total" } else { "" },
+        "SELECT {CARD_COLUMNS}, p.created_at FROM products p JOIN categories c ON c.id = p.category_id"
     ));
     filters.push_where(&mut select, words, matching);
     if let Some(after) = after {
@@ -146,10 +190,7 @@ fn queries<'a>(
     if after.is_none() {
         select.push(" OFFSET ").push_bind(query.pagination.offset());
     }
-
-    let mut count = QueryBuilder::new("SELECT count(*) FROM products p");
-    filters.push_where(&mut count, words, matching);
-    (select, count)
+    select
 }
 
 /// A read transaction in which `%>` accepts one-typo matches.

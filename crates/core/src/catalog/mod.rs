@@ -219,8 +219,9 @@ impl CatalogService {
             items: self.cards(rows),
             page: query.pagination.page,
             per_page: query.pagination.per_page,
-            total,
-            total_pages: (total + per_page - 1) / per_page,
+            total: total.count,
+            total_is_exact: total.exact,
+            total_pages: (total.count + per_page - 1) / per_page,
             suggestion: None,
             next_cursor,
         })

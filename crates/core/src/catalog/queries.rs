@@ -27,9 +27,6 @@ pub(crate) struct ProductCardRow {
     category_slug: String,
     category_name: String,
     thumb_path: Option<String>,
-    /// Matches in all pages, when the query counts them in the same pass.
-    #[sqlx(default)]
-    pub(super) total: Option<i64>,
     /// Read by the product list only: the key of the `newest` sort.
     #[sqlx(default)]
     created_at: Option<DateTime<Utc>>,
@@ -74,19 +71,18 @@ impl ProductCardRow {
     }
 }
 
-/// Every category with the number of listed products filed directly in it.
+/// Every category with the number of listed products filed directly in it,
+/// read from the counts the product writes keep (`category_counts`, one row
+/// per category and shard): a few hundred small rows whatever the size of
+/// the catalog, where counting the products took 117 ms at a million.
 pub(super) async fn category_rows(db: impl sqlx::PgExecutor<'_>) -> Result<Vec<CategoryRow>, sqlx::Error> {
-    // Counted first over the listed-category index alone (index-only), then
-    // joined: half the work of grouping the joined rows.
-    sqlx::query_as!(
-        CategoryRow,
-        r#"SELECT c.id, c.parent_id, c.name, c.slug, c.description, c.position,
-                  coalesce(n.direct_count, 0) AS "direct_count!"
-           FROM categories c
-           LEFT JOIN (SELECT p.category_id, count(*) AS direct_count FROM products p
-                      WHERE product_is_listed(p.is_active, p.archived_at) GROUP BY 1) n
-                  ON n.category_id = c.id
-           ORDER BY c.position, c.name"#,
+    sqlx::query_as(
+        "SELECT c.id, c.parent_id, c.name, c.slug, c.description, c.position,
+                coalesce(n.direct_count, 0)::bigint AS direct_count
+         FROM categories c
+         LEFT JOIN (SELECT category_id, sum(listed) AS direct_count FROM category_counts GROUP BY 1) n
+                ON n.category_id = c.id
+         ORDER BY c.position, c.name",
     )
     .fetch_all(db)
     .await

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use nexus_model::{CategoryDetail, CategoryNode, CategoryRef, CategorySummary};
 
 /// One `categories` row with the number of listed products filed directly in it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CategoryRow {
     pub id: i64,
     pub parent_id: Option<i64>,

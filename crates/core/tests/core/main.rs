@@ -7,6 +7,7 @@ mod support;
 
 mod audit;
 mod cache;
+mod counts;
 mod cursors;
 mod database;
 mod demo_catalog;

@@ -259,7 +259,12 @@ pub struct ProductPage {
     pub items: Vec<Product>,
     pub page: u32,
     pub per_page: u32,
+    /// Products matching in all pages; an estimate above 10,000 when
+    /// `totalIsExact` is false.
     pub total: i64,
+    /// False when more than 10,000 products match a filtered or searched
+    /// list and `total` is an estimate.
+    pub total_is_exact: bool,
     pub total_pages: i64,
     /// "Did you mean": set only when `q` as typed matched nothing and the
     /// items are those of the corrected search.
@@ -276,6 +281,7 @@ impl From<ProductList> for ProductPage {
             page: list.page,
             per_page: list.per_page,
             total: list.total,
+            total_is_exact: list.total_is_exact,
             total_pages: list.total_pages,
             suggestion: list.suggestion,
             next_cursor: list.next_cursor,
