@@ -21,8 +21,15 @@
 //! `is_active = false` in a file and an archived product both mean "not
 //! listed": the import never un-archives, and leaves an archived product's
 //! own flag alone when the file says it is inactive.
+//!
+//! Memory stays flat whatever the size of the files: each file is streamed
+//! once ([`read`]) into temporary staging tables of the import's transaction
+//! ([`stage`]), the checks across rows are SQL over those ([`check`]), and
+//! the catalog is written from them by set-based statements ([`write`]).
 
+mod check;
 mod read;
+mod stage;
 mod write;
 
 use crate::{jobs::Jobs, settings::JobSettings};
@@ -37,6 +44,7 @@ use sqlx::PgPool;
 
 #[cfg(test)]
 pub(crate) use self::read::is_slug;
+use self::stage::CatalogFile;
 use super::CatalogService;
 
 /// Bad rows listed one by one; the rest are only counted.
@@ -91,14 +99,6 @@ impl BadRows {
 
     pub fn is_empty(&self) -> bool {
         self.total() == 0
-    }
-
-    fn push(&mut self, file: &'static str, line: u64, message: impl Into<String>) {
-        if self.rows.len() < MAX_LISTED_BAD_ROWS {
-            self.rows.push(BadRow { file, line, message: message.into() });
-        } else {
-            self.unlisted += 1;
-        }
     }
 }
 
@@ -163,7 +163,9 @@ pub struct CatalogFiles<R> {
     pub variants: R,
 }
 
-/// Progress reports: a stage name, rows done, rows in the stage.
+/// Progress reports: a stage name, rows done, rows in the stage. While a
+/// file is read (`read products.csv`), its rows are not known yet: the total
+/// is the rows read so far.
 pub type Progress<'a> = &'a mut (dyn FnMut(&str, usize, usize) + Send);
 
 /// Reads, checks and writes the catalog in `dir`, for tools and tests
@@ -192,7 +194,8 @@ pub(crate) async fn import_dir(
 }
 
 /// Reads, checks and writes a catalog whose three files come from `files`.
-/// The readers are read to the end before anything is written. `actor`, the
+/// The readers are read to the end before anything is written to the
+/// catalog. `actor`, the
 /// staff member importing, is recorded on the ledger and in the audit trail.
 pub async fn import_catalog_from<R: Read>(
     pool: &PgPool,
@@ -210,9 +213,31 @@ async fn import_files_with<R: Read>(
     actor: Option<i64>,
     progress: Progress<'_>,
 ) -> Result<ImportSummary, ImportError> {
-    let catalog = read::read_catalog(files)?;
-    progress("checked", catalog.row_count(), catalog.row_count());
-    write::write_catalog(pool, jobs, &catalog, actor, progress).await
+    // The staging tables live in the transaction, so it is opened first; a
+    // bad row rolls it back before anything reaches the catalog.
+    let mut tx = pool.begin().await?;
+    stage::create_tables(&mut tx).await?;
+    let CatalogFiles { categories, products, variants } = files;
+    let mut rows = stage::load(&mut tx, CatalogFile::Categories, categories, progress).await?;
+    rows += stage::load(&mut tx, CatalogFile::Products, products, progress).await?;
+    rows += stage::load(&mut tx, CatalogFile::Variants, variants, progress).await?;
+    stage::analyze(&mut tx).await?;
+    let bad = check::bad_rows(&mut tx).await?;
+    if !bad.is_empty() {
+        tx.rollback().await?;
+        return Err(ImportError::Invalid(bad));
+    }
+    progress("checked", rows, rows);
+    let summary = write::write_catalog(&mut tx, jobs, actor, progress).await?;
+    tx.commit().await?;
+    if summary.changed() {
+        // Fresh statistics, or the planner ignores the search indexes on a
+        // freshly loaded table; VACUUM also sets the visibility map, so
+        // counting products per category is an index-only scan (3 ms instead
+        // of 20 ms on 20,000 products) without waiting for autovacuum.
+        sqlx::query("VACUUM (ANALYZE) categories, products, variants").execute(pool).await?;
+    }
+    Ok(summary)
 }
 
 impl CatalogService {

@@ -1,209 +1,103 @@
-//! Reading and checking the three files: every row is parsed and checked
-//! against the others, and every problem becomes a [`BadRow`]. What comes
-//! out is a [`Catalog`] whose rows are known to fit together and to fit the
-//! schema's checks, with prices already read into cents.
+//! Reading one file as a stream, record by record into one reused
+//! `StringRecord`, with the checks a row needs nothing else for: does it
+//! parse, do its texts fit, are its slug, price, stock and options right.
+//! Every row that parses becomes a line of COPY text for its staging table
+//! (problems or not: other rows may point at it or repeat it); a row that
+//! does not parse leaves its id, if it has one, so rows pointing at it are
+//! not blamed too. Checks across rows are SQL over the staging tables (see
+//! `check`).
 
-use std::{
-    collections::{HashMap, HashSet},
-    fmt,
-    io::Read,
-};
+use std::io::Read;
 
 use chrono::{DateTime, Utc};
 use nexus_model::Cents;
-use serde::{Deserialize, de::DeserializeOwned};
+use serde::Deserialize;
 
-use super::{BadRows, CATEGORY_COLUMNS, CatalogFiles, ImportError, PRODUCT_COLUMNS, VARIANT_COLUMNS};
+use super::{
+    ImportError,
+    check::Check,
+    stage::{CatalogFile, CopyText},
+};
 
-const CATEGORIES: &str = "categories.csv";
-const PRODUCTS: &str = "products.csv";
-const VARIANTS: &str = "variants.csv";
+/// Records per batch: a few MB of COPY text, few round trips.
+const BATCH_RECORDS: usize = 10_000;
 
-/// The files' rows, checked.
-pub(super) struct Catalog {
-    pub categories: Vec<CategoryRow>,
-    pub products: Vec<ProductRow>,
-    pub variants: Vec<VariantRow>,
+/// What a batch of records became, as COPY text for the staging tables.
+pub(super) struct Batch {
+    file: CatalogFile,
+    /// The file's staging table: the line, then the columns.
+    pub rows: CopyText,
+    /// `import_broken_ids`.
+    pub broken_ids: CopyText,
+    /// `import_problems`.
+    pub problems: CopyText,
+    /// Records read, good or bad.
+    pub records: usize,
 }
 
-impl Catalog {
-    pub fn row_count(&self) -> usize {
-        self.categories.len() + self.products.len() + self.variants.len()
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct CategoryRow {
-    pub id: i64,
-    pub parent_id: Option<i64>,
-    pub name: String,
-    pub slug: String,
-    pub description: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct ProductRecord {
-    id: i64,
-    category_id: i64,
-    name: String,
-    slug: String,
-    sku: String,
-    description: String,
-    price: String,
-    stock: i32,
-    is_active: bool,
-    created_at: DateTime<Utc>,
-}
-
-pub(super) struct ProductRow {
-    pub id: i64,
-    pub category_id: i64,
-    pub name: String,
-    pub slug: String,
-    pub sku: String,
-    pub description: String,
-    pub price: Cents,
-    pub stock: i32,
-    pub is_active: bool,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize)]
-struct VariantRecord {
-    id: i64,
-    product_id: i64,
-    sku: String,
-    name: String,
-    options: String,
-    price: String,
-    stock: i32,
-}
-
-pub(super) struct VariantRow {
-    pub id: i64,
-    pub product_id: i64,
-    pub sku: String,
-    pub name: String,
-    pub options: String,
-    /// `None`: the product's price.
-    pub price: Option<Cents>,
-    pub stock: i32,
-}
-
-/// A row and the line it starts on.
-struct Numbered<T> {
-    line: u64,
-    row: T,
-}
-
-/// The rows of one file that parsed, and the ids of those that did not (so
-/// rows pointing at them are not blamed as well).
-struct Parsed<T> {
-    rows: Vec<Numbered<T>>,
-    broken_ids: HashSet<i64>,
-}
-
-impl<T> Parsed<T> {
-    fn knows(&self, ids: &HashSet<i64>, id: i64) -> bool {
-        ids.contains(&id) || self.broken_ids.contains(&id)
-    }
-}
-
-pub(super) fn read_catalog<R: Read>(files: CatalogFiles<R>) -> Result<Catalog, ImportError> {
-    let mut bad = BadRows::default();
-    let categories: Parsed<CategoryRow> = parse(CATEGORIES, files.categories, &CATEGORY_COLUMNS, &mut bad)?;
-    let products: Parsed<ProductRecord> = parse(PRODUCTS, files.products, &PRODUCT_COLUMNS, &mut bad)?;
-    let variants: Parsed<VariantRecord> = parse(VARIANTS, files.variants, &VARIANT_COLUMNS, &mut bad)?;
-
-    let category_ids = check_categories(&categories, &mut bad);
-    let product_prices = check_products(&products, &categories, &category_ids, &mut bad);
-    let variant_prices = check_variants(&variants, &products, &mut bad);
-    if !bad.is_empty() {
-        let order = |file: &str| [CATEGORIES, PRODUCTS, VARIANTS].iter().position(|f| *f == file);
-        bad.rows.sort_by_key(|row| (order(row.file), row.line));
-        return Err(ImportError::Invalid(bad));
-    }
-    let products = products.rows.into_iter().zip(product_prices).map(|(p, price)| {
-        let p = p.row;
-        ProductRow {
-            id: p.id,
-            category_id: p.category_id,
-            name: p.name,
-            slug: p.slug,
-            sku: p.sku,
-            description: p.description,
-            price: price.expect("checked: every price parsed"),
-            stock: p.stock,
-            is_active: p.is_active,
-            created_at: p.created_at,
+impl Batch {
+    pub fn new(file: CatalogFile) -> Self {
+        Self {
+            file,
+            rows: CopyText::default(),
+            broken_ids: CopyText::default(),
+            problems: CopyText::default(),
+            records: 0,
         }
-    });
-    let variants = variants.rows.into_iter().zip(variant_prices).map(|(v, price)| {
-        let v = v.row;
-        let price = price.expect("checked: every price parsed");
-        VariantRow {
-            id: v.id,
-            product_id: v.product_id,
-            sku: v.sku,
-            name: v.name,
-            options: v.options,
-            price,
-            stock: v.stock,
-        }
-    });
-    Ok(Catalog {
-        categories: categories.rows.into_iter().map(|c| c.row).collect(),
-        products: products.collect(),
-        variants: variants.collect(),
-    })
+    }
+
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.broken_ids.clear();
+        self.problems.clear();
+        self.records = 0;
+    }
+
+    fn problem(&mut self, line: u64, check: Check, message: &str) {
+        self.problems.plain(self.file.number()).plain(line).plain(check as i16).text(message).end_row();
+    }
 }
 
-/// Parses every record of one file; a record that does not parse is a bad
-/// row, a file that cannot be read is an error.
-fn parse<T: DeserializeOwned>(
-    file: &'static str,
-    input: impl Read,
-    columns: &[&str],
-    bad: &mut BadRows,
-) -> Result<Parsed<T>, ImportError> {
-    let read_error = |error: csv::Error| match error.into_kind() {
-        csv::ErrorKind::Io(source) => ImportError::Read { file: file.to_owned(), source },
-        other => ImportError::Read { file: file.to_owned(), source: std::io::Error::other(format!("{other:?}")) },
-    };
-    let mut parsed = Parsed { rows: Vec::new(), broken_ids: HashSet::new() };
-    let mut reader = csv::Reader::from_reader(input);
-    let headers = match reader.headers() {
-        Ok(headers) => headers.clone(),
-        Err(error) if error.is_io_error() => return Err(read_error(error)),
-        Err(_) => {
-            bad.push(file, 1, "the header is not valid UTF-8");
-            return Ok(parsed);
-        }
-    };
-    let missing: Vec<&str> = columns.iter().copied().filter(|c| !headers.iter().any(|h| h == *c)).collect();
-    if !missing.is_empty() {
-        bad.push(file, 1, format!("missing column(s) {}; expected {}", missing.join(", "), columns.join(",")));
-        return Ok(parsed);
+/// One file, read a batch at a time.
+pub(super) struct FileReader<R> {
+    file: CatalogFile,
+    reader: csv::Reader<R>,
+    /// `None` until the header is read.
+    headers: Option<csv::StringRecord>,
+    id_column: Option<usize>,
+    record: csv::StringRecord,
+}
+
+impl<R: Read> FileReader<R> {
+    pub fn new(file: CatalogFile, input: R) -> Self {
+        let reader = csv::ReaderBuilder::new().buffer_capacity(1 << 16).from_reader(input);
+        Self { file, reader, headers: None, id_column: None, record: csv::StringRecord::new() }
     }
-    let id_column = headers.iter().position(|h| h == "id");
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(error) if error.is_io_error() => return Err(read_error(error)),
-            Err(error) => {
-                bad.push(file, line, describe_csv_error(&error));
-                continue;
+
+    /// Reads up to a batch of records into `batch`; returns whether the file
+    /// may have more. A file that cannot be read is an error; a record that
+    /// is wrong is a problem in the batch.
+    pub fn fill(&mut self, batch: &mut Batch) -> Result<bool, ImportError> {
+        let Some(headers) = self.read_headers(batch)? else { return Ok(false) };
+        while batch.records < BATCH_RECORDS {
+            let line = self.reader.position().line();
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return Ok(false),
+                Ok(true) => {}
+                Err(error) if error.is_io_error() => return Err(self.read_error(error)),
+                Err(error) => {
+                    batch.records += 1;
+                    batch.problem(line, Check::Parse, &describe_csv_error(&error));
+                    continue;
+                }
             }
-        }
-        let line = record.position().map_or(line, |p| p.line());
-        match record.deserialize::<T>(Some(&headers)) {
-            Ok(row) => parsed.rows.push(Numbered { line, row }),
-            Err(error) => {
-                if let Some(id) = id_column.and_then(|i| record.get(i)).and_then(|id| id.trim().parse().ok()) {
-                    parsed.broken_ids.insert(id);
+            batch.records += 1;
+            let line = self.record.position().map_or(line, |p| p.line());
+            if let Err(error) = stage_record(self.file, &self.record, &headers, line, batch) {
+                if let Some(id) =
+                    self.id_column.and_then(|i| self.record.get(i)).and_then(|id| id.trim().parse::<i64>().ok())
+                {
+                    batch.broken_ids.plain(self.file.number()).plain(id).end_row();
                 }
                 let message = match error.kind() {
                     csv::ErrorKind::Deserialize { err, .. } => {
@@ -212,11 +106,47 @@ fn parse<T: DeserializeOwned>(
                     }
                     _ => describe_csv_error(&error),
                 };
-                bad.push(file, line, message);
+                batch.problem(line, Check::Parse, &message);
             }
         }
+        Ok(true)
     }
-    Ok(parsed)
+
+    /// The header, read on the first call; `None` when the file has no
+    /// usable one (a problem on line 1, once) and its rows are not read.
+    fn read_headers(&mut self, batch: &mut Batch) -> Result<Option<csv::StringRecord>, ImportError> {
+        if let Some(headers) = &self.headers {
+            return Ok((!headers.is_empty()).then(|| headers.clone()));
+        }
+        // An empty record stands for "no usable header" on later calls.
+        self.headers = Some(csv::StringRecord::new());
+        let headers = match self.reader.headers() {
+            Ok(headers) => headers.clone(),
+            Err(error) if error.is_io_error() => return Err(self.read_error(error)),
+            Err(_) => {
+                batch.problem(1, Check::Parse, "the header is not valid UTF-8");
+                return Ok(None);
+            }
+        };
+        let columns = self.file.columns();
+        let missing: Vec<&str> = columns.iter().copied().filter(|c| !headers.iter().any(|h| h == *c)).collect();
+        if !missing.is_empty() {
+            let message = format!("missing column(s) {}; expected {}", missing.join(", "), columns.join(","));
+            batch.problem(1, Check::Parse, &message);
+            return Ok(None);
+        }
+        self.id_column = headers.iter().position(|h| h == "id");
+        self.headers = Some(headers.clone());
+        Ok(Some(headers))
+    }
+
+    fn read_error(&self, error: csv::Error) -> ImportError {
+        let file = self.file.name().to_owned();
+        match error.into_kind() {
+            csv::ErrorKind::Io(source) => ImportError::Read { file, source },
+            other => ImportError::Read { file, source: std::io::Error::other(format!("{other:?}")) },
+        }
+    }
 }
 
 fn describe_csv_error(error: &csv::Error) -> String {
@@ -229,6 +159,93 @@ fn describe_csv_error(error: &csv::Error) -> String {
     }
 }
 
+#[derive(Deserialize)]
+struct CategoryRecord<'a> {
+    id: i64,
+    parent_id: Option<i64>,
+    name: &'a str,
+    slug: &'a str,
+    description: &'a str,
+}
+
+#[derive(Deserialize)]
+struct ProductRecord<'a> {
+    id: i64,
+    category_id: i64,
+    name: &'a str,
+    slug: &'a str,
+    sku: &'a str,
+    description: &'a str,
+    price: &'a str,
+    stock: i32,
+    is_active: bool,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+struct VariantRecord<'a> {
+    id: i64,
+    product_id: i64,
+    sku: &'a str,
+    name: &'a str,
+    options: &'a str,
+    price: &'a str,
+    stock: i32,
+}
+
+/// Parses one record into its staging row and notes its own problems; an
+/// error means it did not parse.
+fn stage_record(
+    file: CatalogFile,
+    record: &csv::StringRecord,
+    headers: &csv::StringRecord,
+    line: u64,
+    batch: &mut Batch,
+) -> Result<(), csv::Error> {
+    let mut problems: Vec<(Check, String)> = Vec::new();
+    match file {
+        CatalogFile::Categories => {
+            let c: CategoryRecord = record.deserialize(Some(headers))?;
+            batch.rows.plain(line).plain(c.id).optional(c.parent_id).text(c.name).text(c.slug).text(c.description);
+            problems.extend(check_slug(c.slug));
+            problems.extend(check_text(c.name, "name", 200).map(|m| (Check::Name, m)));
+        }
+        CatalogFile::Products => {
+            let p: ProductRecord = record.deserialize(Some(headers))?;
+            let price = Cents::parse_price(p.price);
+            batch.rows.plain(line).plain(p.id).plain(p.category_id).text(p.name).text(p.slug).text(p.sku);
+            batch.rows.text(p.description).optional(price.as_ref().ok().map(|c| c.0)).plain(p.stock);
+            batch.rows.plain(p.is_active).plain(p.created_at.to_rfc3339());
+            problems.extend(check_slug(p.slug));
+            problems.extend(check_text(p.name, "name", 300).map(|m| (Check::Name, m)));
+            problems.extend(check_text(p.sku, "sku", 64).map(|m| (Check::SkuLength, m)));
+            problems.extend(check_stock(p.stock));
+            problems.extend(price.err().map(|e| (Check::Price, e.to_string())));
+        }
+        CatalogFile::Variants => {
+            let v: VariantRecord = record.deserialize(Some(headers))?;
+            let price = match v.price.trim() {
+                "" => Ok(None),
+                text => Cents::parse_price(text).map(Some),
+            };
+            batch.rows.plain(line).plain(v.id).plain(v.product_id).text(v.sku).text(v.name).text(v.options);
+            batch.rows.optional(price.as_ref().ok().copied().flatten().map(|c| c.0)).plain(v.stock);
+            problems.extend(check_text(v.sku, "sku", 64).map(|m| (Check::SkuLength, m)));
+            problems.extend(check_stock(v.stock));
+            let options_ok = matches!(serde_json::from_str(v.options), Ok(serde_json::Value::Object(_)));
+            problems.extend(
+                (!options_ok).then(|| (Check::Options, format!("options `{}` is not a JSON object", v.options))),
+            );
+            problems.extend(price.err().map(|e| (Check::Price, e.to_string())));
+        }
+    }
+    batch.rows.end_row();
+    for (check, message) in problems {
+        batch.problem(line, check, &message);
+    }
+    Ok(())
+}
+
 /// Whether `slug` fits the schema's check: lower-case letters and digits in
 /// words joined by single hyphens.
 pub(crate) fn is_slug(slug: &str) -> bool {
@@ -238,18 +255,11 @@ pub(crate) fn is_slug(slug: &str) -> bool {
             .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
-/// Remembers the first line of each value, and says where a repeat was first seen.
-struct FirstSeen<'a, K>(HashMap<K, u64>, &'a str);
-
-impl<'a, K: std::hash::Hash + Eq + fmt::Display + Copy> FirstSeen<'a, K> {
-    fn new(what: &'a str) -> Self {
-        Self(HashMap::new(), what)
-    }
-
-    fn repeat(&mut self, key: K, line: u64) -> Option<String> {
-        let first = *self.0.entry(key).or_insert(line);
-        (first != line).then(|| format!("{} {key} is already used on line {first}", self.1))
-    }
+fn check_slug(slug: &str) -> Option<(Check, String)> {
+    (!is_slug(slug)).then(|| {
+        let message = format!("slug `{slug}` must be lower-case letters and digits, in words joined by single hyphens");
+        (Check::SlugFormat, message)
+    })
 }
 
 fn check_text(value: &str, column: &str, max_chars: usize) -> Option<String> {
@@ -257,228 +267,107 @@ fn check_text(value: &str, column: &str, max_chars: usize) -> Option<String> {
     (chars == 0 || chars > max_chars).then(|| format!("{column} must be 1 to {max_chars} characters (it has {chars})"))
 }
 
-/// Returns the ids of the categories in the file.
-fn check_categories(categories: &Parsed<CategoryRow>, bad: &mut BadRows) -> HashSet<i64> {
-    let mut push = |line, message: String| bad.push(CATEGORIES, line, message);
-    let parents: HashMap<i64, Option<i64>> = categories.rows.iter().map(|c| (c.row.id, c.row.parent_id)).collect();
-    let ids: HashSet<i64> = parents.keys().copied().collect();
-    let (mut seen_ids, mut seen_slugs) = (FirstSeen::new("id"), FirstSeen::new("slug"));
-    for Numbered { line, row: category } in &categories.rows {
-        let line = *line;
-        let problems = [
-            seen_ids.repeat(category.id, line),
-            seen_slugs.repeat(category.slug.as_str(), line),
-            (!is_slug(&category.slug)).then(|| slug_message(&category.slug)),
-            check_text(&category.name, "name", 200),
-            category
-                .parent_id
-                .filter(|p| !categories.knows(&ids, *p))
-                .map(|p| format!("parent_id {p} is not a category in the file")),
-            is_own_ancestor(category, &parents, categories.rows.len())
-                .then(|| format!("category {} is its own ancestor", category.id)),
-        ];
-        problems.into_iter().flatten().for_each(|message| push(line, message));
-    }
-    ids
-}
-
-/// Walking up must reach a root within as many steps as there are categories.
-fn is_own_ancestor(category: &CategoryRow, parents: &HashMap<i64, Option<i64>>, count: usize) -> bool {
-    let mut current = category.parent_id;
-    for _ in 0..=count {
-        match current {
-            None => return false,
-            Some(id) if id == category.id => return true,
-            Some(id) => current = parents.get(&id).copied().flatten(),
-        }
-    }
-    false
-}
-
-fn slug_message(slug: &str) -> String {
-    format!("slug `{slug}` must be lower-case letters and digits, in words joined by single hyphens")
-}
-
-/// Returns each product's price, aligned with the rows (`None` where it did
-/// not parse).
-fn check_products(
-    products: &Parsed<ProductRecord>,
-    categories: &Parsed<CategoryRow>,
-    category_ids: &HashSet<i64>,
-    bad: &mut BadRows,
-) -> Vec<Option<Cents>> {
-    let (mut seen_ids, mut seen_slugs, mut seen_skus) =
-        (FirstSeen::new("id"), FirstSeen::new("slug"), FirstSeen::new("sku"));
-    let mut prices = Vec::with_capacity(products.rows.len());
-    for Numbered { line, row: product } in &products.rows {
-        let line = *line;
-        let price = Cents::parse_price(&product.price);
-        let problems = [
-            seen_ids.repeat(product.id, line),
-            seen_slugs.repeat(product.slug.as_str(), line),
-            seen_skus.repeat(product.sku.as_str(), line),
-            (!is_slug(&product.slug)).then(|| slug_message(&product.slug)),
-            check_text(&product.name, "name", 300),
-            check_text(&product.sku, "sku", 64),
-            (!categories.knows(category_ids, product.category_id))
-                .then(|| format!("category_id {} is not in categories.csv", product.category_id)),
-            (product.stock < 0).then(|| format!("stock {} is negative", product.stock)),
-            price.as_ref().err().map(ToString::to_string),
-        ];
-        problems.into_iter().flatten().for_each(|message| bad.push(PRODUCTS, line, message));
-        prices.push(price.ok());
-    }
-    prices
-}
-
-/// Returns each variant's own price (`Some(None)`: the product's), aligned
-/// with the rows.
-fn check_variants(
-    variants: &Parsed<VariantRecord>,
-    products: &Parsed<ProductRecord>,
-    bad: &mut BadRows,
-) -> Vec<Option<Option<Cents>>> {
-    let product_ids: HashSet<i64> = products.rows.iter().map(|p| p.row.id).collect();
-    let with_variants: HashSet<i64> = variants.rows.iter().map(|v| v.row.product_id).collect();
-    // A product without variant rows is sold under its own SKU, which no
-    // variant may then take.
-    let single_skus: HashMap<&str, i64> = products
-        .rows
-        .iter()
-        .filter(|p| !with_variants.contains(&p.row.id))
-        .map(|p| (p.row.sku.as_str(), p.row.id))
-        .collect();
-    let (mut seen_ids, mut seen_skus) = (FirstSeen::new("id"), FirstSeen::new("sku"));
-    let mut prices = Vec::with_capacity(variants.rows.len());
-    for Numbered { line, row: variant } in &variants.rows {
-        let line = *line;
-        let price = match variant.price.trim() {
-            "" => Ok(None),
-            text => Cents::parse_price(text).map(Some),
-        };
-        let options_ok = matches!(serde_json::from_str(&variant.options), Ok(serde_json::Value::Object(_)));
-        let problems = [
-            seen_ids.repeat(variant.id, line),
-            seen_skus.repeat(variant.sku.as_str(), line),
-            check_text(&variant.sku, "sku", 64),
-            single_skus.get(variant.sku.as_str()).map(|product| {
-                format!(
-                    "sku {} is the SKU of product {product}, which has no variant rows and is sold under it",
-                    variant.sku
-                )
-            }),
-            (!products.knows(&product_ids, variant.product_id))
-                .then(|| format!("product_id {} is not in products.csv", variant.product_id)),
-            (variant.stock < 0).then(|| format!("stock {} is negative", variant.stock)),
-            (!options_ok).then(|| format!("options `{}` is not a JSON object", variant.options)),
-            price.as_ref().err().map(ToString::to_string),
-        ];
-        problems.into_iter().flatten().for_each(|message| bad.push(VARIANTS, line, message));
-        prices.push(price.ok());
-    }
-    prices
+fn check_stock(stock: i32) -> Option<(Check, String)> {
+    (stock < 0).then(|| (Check::NegativeStock, format!("stock {stock} is negative")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn files<'a>(categories: &'a str, products: &'a str, variants: &'a str) -> CatalogFiles<&'a [u8]> {
-        CatalogFiles { categories: categories.as_bytes(), products: products.as_bytes(), variants: variants.as_bytes() }
-    }
-
     const CATEGORIES_HEADER: &str = "id,parent_id,name,slug,description\n";
     const PRODUCTS_HEADER: &str = "id,category_id,name,slug,sku,description,price,stock,is_active,created_at\n";
     const VARIANTS_HEADER: &str = "id,product_id,sku,name,options,price,stock\n";
 
-    fn bad_rows(result: Result<Catalog, ImportError>) -> Vec<(&'static str, u64, String)> {
-        match result {
-            Err(ImportError::Invalid(bad)) => bad.rows.into_iter().map(|r| (r.file, r.line, r.message)).collect(),
-            Err(other) => panic!("expected bad rows, got {other}"),
-            Ok(_) => panic!("expected bad rows, got a catalog"),
+    /// Reads the whole of `text` as `file`; returns the staged rows, the
+    /// broken ids and the problems as COPY text.
+    fn read(file: CatalogFile, text: &str) -> (String, String, String) {
+        let mut reader = FileReader::new(file, text.as_bytes());
+        let mut batch = Batch::new(file);
+        let (mut rows, mut broken, mut problems) = (String::new(), String::new(), String::new());
+        loop {
+            let more = reader.fill(&mut batch).unwrap();
+            let text = |copy: &CopyText| String::from_utf8(copy.bytes().to_vec()).unwrap();
+            rows += &text(&batch.rows);
+            broken += &text(&batch.broken_ids);
+            problems += &text(&batch.problems);
+            batch.clear();
+            if !more {
+                return (rows, broken, problems);
+            }
         }
     }
 
     #[test]
-    fn a_parent_cycle_in_the_file_is_rejected() {
-        let categories = format!("{CATEGORIES_HEADER}1,2,A,a,\n2,1,B,b,\n");
-        let bad = bad_rows(read_catalog(files(&categories, PRODUCTS_HEADER, VARIANTS_HEADER)));
-        assert_eq!(bad.len(), 2);
-        assert_eq!((bad[0].1, bad[0].2.as_str()), (2, "category 1 is its own ancestor"));
-    }
-
-    #[test]
-    fn a_tree_and_its_products_are_read_with_prices_in_cents() {
+    fn rows_are_staged_with_their_line_escaped_and_prices_in_cents() {
         let categories = format!("{CATEGORIES_HEADER}1,,A,a,\n2,1,B,b,\"Quoted, with a comma\"\n");
+        let (rows, _, problems) = read(CatalogFile::Categories, &categories);
+        assert_eq!(rows, "2\t1\t\\N\tA\ta\t\n3\t2\t1\tB\tb\tQuoted, with a comma\n");
+        assert_eq!(problems, "");
+
         let products = format!("{PRODUCTS_HEADER}7,2,P,p,SKU-7,\"Two\nlines\",19.9,3,true,2025-01-01T00:00:00Z\n");
+        let (rows, _, _) = read(CatalogFile::Products, &products);
+        assert_eq!(rows, "2\t7\t2\tP\tp\tSKU-7\tTwo\\nlines\t1990\t3\ttrue\t2025-01-01T00:00:00+00:00\n");
+
         let variants = format!("{VARIANTS_HEADER}1,7,SKU-7-S,S,\"{{\"\"size\"\": \"\"S\"\"}}\",,4\n");
-        let catalog = read_catalog(files(&categories, &products, &variants)).unwrap();
-        assert_eq!(catalog.categories[1].description, "Quoted, with a comma");
-        assert_eq!(catalog.products[0].price, Cents(1990));
-        assert_eq!(catalog.variants[0].price, None);
+        let (rows, _, _) = read(CatalogFile::Variants, &variants);
+        assert_eq!(rows, "2\t1\t7\tSKU-7-S\tS\t{\"size\": \"S\"}\t\\N\t4\n", "an empty price is the product's");
     }
 
     #[test]
-    fn every_bad_row_is_reported_with_its_line_in_file_order() {
-        let categories = format!("{CATEGORIES_HEADER}1,,A,a,\n1,,Again,Not A Slug,\n");
-        let products = format!(
-            "{PRODUCTS_HEADER}7,1,P,p,S7,\"multi\nline\",1.00,3,true,2025-01-01T00:00:00Z\n\
-             8,9,Q,q,S8,,abc,-1,maybe,2025-01-01T00:00:00Z\n9,9,R,r,S9,,1.00,1,true,2025-01-01T00:00:00Z\n"
-        );
-        let variants = format!("{VARIANTS_HEADER}1,7,S9,S,[],,1\n2,42,S7-M,M,{{}},1.234,0\n");
-        let bad = bad_rows(read_catalog(files(&categories, &products, &variants)));
-        let lines: Vec<(&str, u64)> = bad.iter().map(|(file, line, _)| (*file, *line)).collect();
+    fn a_row_with_its_own_problems_is_still_staged_for_the_checks_across_rows() {
+        let products = format!("{PRODUCTS_HEADER}8,9,Q,Not A Slug,S8,,1.234,-1,true,2025-01-01T00:00:00Z\n");
+        let (rows, _, problems) = read(CatalogFile::Products, &products);
+        assert!(rows.starts_with("2\t8\t9\tQ\tNot A Slug\tS8\t\t\\N\t-1\t"), "{rows}");
+        let problems: Vec<&str> = problems.lines().collect();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("1\t2\t4\tslug `Not A Slug` must be"), "{}", problems[0]);
+        assert_eq!(problems[1], "1\t2\t10\tstock -1 is negative");
+        assert!(problems[2].contains("more than two decimal places"), "{}", problems[2]);
+    }
+
+    #[test]
+    fn a_row_that_does_not_parse_leaves_its_id_and_one_problem() {
+        let categories = format!("{CATEGORIES_HEADER}1,,A,a,\n2,x,B,b,\n3,,C\n");
+        let (rows, broken, problems) = read(CatalogFile::Categories, &categories);
+        assert_eq!(rows.lines().count(), 1);
+        assert_eq!(broken, "0\t2\n");
         assert_eq!(
-            lines,
-            [
-                ("categories.csv", 3),
-                ("categories.csv", 3),
-                ("products.csv", 4),
-                ("products.csv", 5),
-                ("variants.csv", 2),
-                ("variants.csv", 2),
-                ("variants.csv", 3),
-                ("variants.csv", 3),
-            ]
+            problems,
+            "0\t3\t0\tparent_id: invalid digit found in string\n0\t4\t0\thas 3 fields, the header has 5\n"
         );
-        assert_eq!(bad[0].2, "id 1 is already used on line 2");
-        assert_eq!(bad[2].2, "is_active: provided string was not `true` or `false`", "line 4 does not parse");
-        assert_eq!(bad[3].2, "category_id 9 is not in categories.csv");
-        assert!(bad[4].2.contains("sku S9 is the SKU of product 9"), "{}", bad[4].2);
-        assert_eq!(bad[5].2, "options `[]` is not a JSON object");
-        assert_eq!(bad[6].2, "product_id 42 is not in products.csv");
-        assert!(bad[7].2.contains("more than two decimal places"), "{}", bad[7].2);
     }
 
     #[test]
     fn a_missing_column_is_one_bad_row_not_one_per_line() {
         let products = format!("id,name\n{}", "1,A\n".repeat(50));
-        let bad = bad_rows(read_catalog(files(CATEGORIES_HEADER, &products, VARIANTS_HEADER)));
-        assert_eq!(bad.len(), 1);
-        assert!(bad[0].2.starts_with("missing column(s) category_id, slug"), "{}", bad[0].2);
+        let (rows, _, problems) = read(CatalogFile::Products, &products);
+        assert_eq!(rows, "");
+        assert_eq!(problems.lines().count(), 1);
+        assert!(problems.starts_with("1\t1\t0\tmissing column(s) category_id, slug"), "{problems}");
     }
 
     #[test]
-    fn rows_pointing_at_a_row_that_did_not_parse_are_not_blamed() {
-        let categories = format!("{CATEGORIES_HEADER}1,,A,a,\n2,x,B,b,\n");
-        let products = format!("{PRODUCTS_HEADER}7,2,P,p,S7,,1.00,3,true,2025-01-01T00:00:00Z\n");
-        let bad = bad_rows(read_catalog(files(&categories, &products, VARIANTS_HEADER)));
-        assert_eq!(bad.len(), 1, "{bad:?}");
-        assert_eq!(bad[0].2, "parent_id: invalid digit found in string");
-    }
-
-    #[test]
-    fn the_list_stops_at_the_cap_and_counts_the_rest() {
+    fn a_file_longer_than_a_batch_is_read_in_batches_with_every_line() {
         let products: String = std::iter::once(PRODUCTS_HEADER.to_owned())
-            .chain((1..=1_500).map(|i| format!("{i},1,P,p-{i},S{i},,1.00,-1,true,2025-01-01T00:00:00Z\n")))
+            .chain(
+                (1..=BATCH_RECORDS * 2 + 3).map(|i| format!("{i},1,P,p-{i},S{i},,1.00,1,true,2025-01-01T00:00:00Z\n")),
+            )
             .collect();
-        let categories = format!("{CATEGORIES_HEADER}1,,A,a,\n");
-        match read_catalog(files(&categories, &products, VARIANTS_HEADER)) {
-            Err(ImportError::Invalid(bad)) => {
-                assert_eq!((bad.rows.len(), bad.unlisted, bad.total()), (1_000, 500, 1_500));
+        let mut reader = FileReader::new(CatalogFile::Products, products.as_bytes());
+        let mut batch = Batch::new(CatalogFile::Products);
+        let mut sizes = Vec::new();
+        loop {
+            let more = reader.fill(&mut batch).unwrap();
+            sizes.push(batch.records);
+            let last_line = String::from_utf8(batch.rows.bytes().to_vec()).unwrap().lines().last().map(str::to_owned);
+            if !more {
+                assert_eq!(last_line.unwrap().split('\t').next(), Some(&*(BATCH_RECORDS * 2 + 4).to_string()));
+                break;
             }
-            _ => panic!("expected bad rows"),
+            batch.clear();
         }
+        assert_eq!(sizes, [BATCH_RECORDS, BATCH_RECORDS, 3]);
     }
 
     #[test]
