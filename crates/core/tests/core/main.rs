@@ -12,6 +12,7 @@ mod cursors;
 mod database;
 mod demo_catalog;
 mod export;
+mod import_checks;
 mod import_report;
 mod inventory;
 mod jobs;
