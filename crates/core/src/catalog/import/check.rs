@@ -90,7 +90,9 @@ pub(super) async fn bad_rows(tx: &mut Tx<'_>) -> Result<BadRows, sqlx::Error> {
         .await?;
     }
     // Every category whose walk up the parents comes back to it. The walk
-    // keeps (start, current) pairs as a set, so it ends on any cycle.
+    // keeps (start, current) pairs as a set, so it ends on any cycle; its
+    // returns are joined, not probed per category (a scan of the walk for
+    // each of n categories).
     let cycles = "INSERT INTO import_problems (file, line, check_order, message)
         WITH RECURSIVE walk (start, current) AS (
             SELECT id, parent_id FROM import_categories WHERE parent_id IS NOT NULL
@@ -99,7 +101,7 @@ pub(super) async fn bad_rows(tx: &mut Tx<'_>) -> Result<BadRows, sqlx::Error> {
             WHERE w.current <> w.start AND c.parent_id IS NOT NULL
         )
         SELECT $1, s.line, $2, format('category %s is its own ancestor', s.id)
-        FROM import_categories s WHERE EXISTS (SELECT 1 FROM walk w WHERE w.start = s.id AND w.current = s.id)";
+        FROM import_categories s JOIN (SELECT DISTINCT start FROM walk WHERE current = start) c ON c.start = s.id";
     problems(tx, cycles, Categories, Check::Cycle).await?;
     // A product without variant rows is sold under its own SKU, which no
     // variant may then take (when two such products share it, the later
