@@ -195,8 +195,8 @@ pub(crate) async fn import_dir(
 
 /// Reads, checks and writes a catalog whose three files come from `files`.
 /// The readers are read to the end before anything is written to the
-/// catalog. `actor`, the
-/// staff member importing, is recorded on the ledger and in the audit trail.
+/// catalog. `actor`, the staff member importing, is recorded on the ledger
+/// and in the audit trail.
 pub async fn import_catalog_from<R: Read>(
     pool: &PgPool,
     files: CatalogFiles<R>,

@@ -5,6 +5,13 @@
 //! false for an update — which is how the summary tells created from updated
 //! rows. Rows go in in file order (`ORDER BY line`), so the store's ids
 //! follow the files as they did when rows were sent in batches.
+//!
+//! Rows already as the file says are left out before the upsert (an
+//! anti-join on the same columns its `WHERE` compares): `ON CONFLICT DO
+//! UPDATE` locks every conflicting row even when its `WHERE` then writes
+//! nothing, so an import that changed nothing still locked and dirtied every
+//! product and variant (45 s of a 97 s re-import of 1,000,000 products). The
+//! upserts' own `WHERE` stays, for rows changed meanwhile by someone else.
 
 use crate::jobs::{
     Jobs,
@@ -198,6 +205,12 @@ const UPSERT_PRODUCTS: &str = "INSERT INTO products (import_id, category_id, nam
     FROM import_products s
     JOIN categories c ON c.import_id = s.category_id
     LEFT JOIN import_variant_products w ON w.product_id = s.id
+    WHERE NOT EXISTS (
+        SELECT 1 FROM products p
+        WHERE p.import_id = s.id
+          AND (p.category_id, p.name, p.slug, p.sku, p.description, p.price_cents, p.is_active)
+              IS NOT DISTINCT FROM (c.id, s.name, s.slug, s.sku, s.description, s.price_cents,
+                                    s.is_active OR (p.archived_at IS NOT NULL AND p.is_active)))
     ORDER BY s.line
     ON CONFLICT (import_id) DO UPDATE
        SET category_id = EXCLUDED.category_id, name = EXCLUDED.name, slug = EXCLUDED.slug,
@@ -223,6 +236,11 @@ const UPSERT_VARIANTS: &str = "INSERT INTO variants (import_id, product_id, sku,
     SELECT s.id, p.id, s.sku, s.name, s.options::jsonb, s.price_cents, s.stock,
            (row_number() OVER (PARTITION BY s.product_id ORDER BY s.line))::int
     FROM import_variants s JOIN products p ON p.import_id = s.product_id
+    WHERE NOT EXISTS (
+        SELECT 1 FROM variants v
+        WHERE v.import_id = s.id
+          AND (v.product_id, v.sku, v.name, v.options, v.price_cents, v.stock)
+              IS NOT DISTINCT FROM (p.id, s.sku, s.name, s.options::jsonb, s.price_cents, s.stock))
     ORDER BY s.line
     ON CONFLICT (import_id) DO UPDATE
        SET product_id = EXCLUDED.product_id, sku = EXCLUDED.sku, name = EXCLUDED.name,
@@ -238,6 +256,7 @@ const UPSERT_DEFAULT_VARIANTS: &str = "INSERT INTO variants (product_id, sku, na
     SELECT p.id, s.sku, 'Default', s.stock
     FROM import_products s JOIN products p ON p.import_id = s.id
     WHERE NOT EXISTS (SELECT 1 FROM import_variant_products w WHERE w.product_id = s.id)
+      AND NOT EXISTS (SELECT 1 FROM variants v WHERE v.sku = s.sku AND v.product_id = p.id AND v.stock = s.stock)
     ORDER BY s.line
     ON CONFLICT (sku) DO UPDATE
        SET product_id = EXCLUDED.product_id, stock = EXCLUDED.stock, updated_at = now()
