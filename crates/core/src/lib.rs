@@ -12,6 +12,7 @@ pub mod cache;
 pub mod cart;
 pub mod catalog;
 pub mod db;
+pub mod encoded;
 pub mod jobs;
 pub mod mail;
 pub mod orders;

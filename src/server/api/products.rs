@@ -4,7 +4,10 @@ use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use nexus_core::model::{ProductDetail, ProductList, ProductQuery, RawProductQuery};
+use nexus_core::{
+    encoded::Encoded,
+    model::{ProductDetail, ProductList, ProductQuery, RawProductQuery},
+};
 
 use super::extract::{ApiPath, ApiQuery};
 use crate::server::{
@@ -86,9 +89,9 @@ impl From<ListParams> for RawProductQuery {
 pub async fn list_products(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<ProductList>, AppError> {
+) -> Result<Json<Encoded<ProductList>>, AppError> {
     let query = ProductQuery::parse(&params.into()).map_err(AppError::Validation)?;
-    Ok(Json(state.core.catalog.list_products(&query).await?))
+    Ok(Json(state.core.catalog.list_products_encoded(&query).await?))
 }
 
 /// One listed product with its variants, images and rating.
@@ -106,6 +109,6 @@ pub async fn list_products(
 pub async fn product_detail(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
-) -> Result<Json<ProductDetail>, AppError> {
-    state.core.catalog.product(&slug).await?.map(Json).ok_or(AppError::NotFound)
+) -> Result<Json<Encoded<ProductDetail>>, AppError> {
+    state.core.catalog.product_encoded(&slug).await?.map(Json).ok_or(AppError::NotFound)
 }

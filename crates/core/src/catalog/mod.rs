@@ -43,6 +43,7 @@ use crate::{
     Settings,
     accounts::audit::{self as audit_trail, CatalogChange},
     cache::Cache,
+    encoded::Encoded,
 };
 
 /// The cache namespace retired by any catalog write.
@@ -55,6 +56,19 @@ const HOME_CATEGORIES: usize = 6;
 /// retired when its stock changes.
 pub fn product_namespace(slug: &str) -> String {
     format!("product:{slug}")
+}
+
+/// The key of a list's cache entry.
+fn list_key(query: &ProductQuery) -> String {
+    format!("list:{}", query.to_query_string())
+}
+
+/// A value as its JSON. Nothing the catalog caches fails to encode (no map
+/// has other than text keys); were one to, the read fails instead of
+/// serving something else.
+fn encode<T: serde::Serialize>(value: &T) -> Result<Encoded<T>, sqlx::Error> {
+    Encoded::encode(value)
+        .map_err(|error| sqlx::Error::Protocol(format!("cannot encode a cached catalog read: {error}")))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,30 +195,39 @@ impl CatalogService {
     /// Listed products matching `query`; a category filter includes its
     /// descendants. A search that finds nothing carries a suggestion.
     pub async fn list_products(&self, query: &ProductQuery) -> Result<ProductList, CatalogError> {
-        let key = format!("list:{}", query.to_query_string());
+        self.cache.get_or_load(&[CACHE_NAMESPACE], &list_key(query), CACHE_TTL, || self.load_list(query)).await
+    }
+
+    /// [`Self::list_products`] as the JSON it is cached as, for answers
+    /// that send it on unchanged (same entry, same loader).
+    pub async fn list_products_encoded(&self, query: &ProductQuery) -> Result<Encoded<ProductList>, CatalogError> {
         self.cache
-            .get_or_load(&[CACHE_NAMESPACE], &key, CACHE_TTL, || async {
-                // Resolved only on a miss: a hit costs one Redis round trip.
-                // An unknown category is an error, and errors are not cached.
-                let category_ids = self.subtree_of(query.category.as_deref()).await?;
-                let list = self.run_list(query, category_ids.as_deref()).await?;
-                if list.total > 0 {
-                    return Ok(list);
-                }
-                // Nothing matched: retry with typos corrected against the
-                // words of product names, and say what was searched instead.
-                let Some(q) = &query.q else { return Ok(list) };
-                let vocabulary = self.vocabulary().await?;
-                let Some(corrected) = search::correct(&search::words(q), &vocabulary) else {
-                    return Ok(list);
-                };
-                let suggestion = corrected.join(" ");
-                let retry = ProductQuery { q: Some(suggestion.clone()), ..query.clone() };
-                let mut list = self.run_list(&retry, category_ids.as_deref()).await?;
-                list.suggestion = Some(suggestion);
-                Ok(list)
+            .get_or_load(&[CACHE_NAMESPACE], &list_key(query), CACHE_TTL, || async {
+                Ok(encode(&self.load_list(query).await?)?)
             })
             .await
+    }
+
+    async fn load_list(&self, query: &ProductQuery) -> Result<ProductList, CatalogError> {
+        // Resolved only on a miss: a hit costs one Redis round trip.
+        // An unknown category is an error, and errors are not cached.
+        let category_ids = self.subtree_of(query.category.as_deref()).await?;
+        let list = self.run_list(query, category_ids.as_deref()).await?;
+        if list.total > 0 {
+            return Ok(list);
+        }
+        // Nothing matched: retry with typos corrected against the
+        // words of product names, and say what was searched instead.
+        let Some(q) = &query.q else { return Ok(list) };
+        let vocabulary = self.vocabulary().await?;
+        let Some(corrected) = search::correct(&search::words(q), &vocabulary) else {
+            return Ok(list);
+        };
+        let suggestion = corrected.join(" ");
+        let retry = ProductQuery { q: Some(suggestion.clone()), ..query.clone() };
+        let mut list = self.run_list(&retry, category_ids.as_deref()).await?;
+        list.suggestion = Some(suggestion);
+        Ok(list)
     }
 
     async fn run_list(&self, query: &ProductQuery, category_ids: Option<&[i64]>) -> Result<ProductList, CatalogError> {
@@ -250,8 +273,17 @@ impl CatalogService {
     pub async fn product(&self, slug: &str) -> Result<Option<ProductDetail>, sqlx::Error> {
         let product = product_namespace(slug);
         self.cache
-            .get_or_load(&[CACHE_NAMESPACE, &product], &format!("product:{slug}"), CACHE_TTL, || {
-                self.load_product(slug, true)
+            .get_or_load(&[CACHE_NAMESPACE, &product], &product, CACHE_TTL, || self.load_product(slug, true))
+            .await
+    }
+
+    /// [`Self::product`] as the JSON it is cached as, for answers that send
+    /// it on unchanged (same entry, same loader).
+    pub async fn product_encoded(&self, slug: &str) -> Result<Option<Encoded<ProductDetail>>, sqlx::Error> {
+        let product = product_namespace(slug);
+        self.cache
+            .get_or_load(&[CACHE_NAMESPACE, &product], &product, CACHE_TTL, || async {
+                self.load_product(slug, true).await?.as_ref().map(encode).transpose()
             })
             .await
     }
