@@ -3,7 +3,7 @@
 //! products. Their SQL is composed at run time from the filters; every value
 //! is a bound parameter, only fixed fragments are concatenated.
 
-use nexus_model::{EXACT_TOTAL_LIMIT, ProductQuery};
+use nexus_model::{EXACT_TOTAL_LIMIT, ProductQuery, pagination::MAX_LIST_DEPTH};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::{paging, queries::ProductCardRow, search};
@@ -160,16 +160,37 @@ async fn counted_total(
 
 /// The page query. Totals are counted apart (see [`list`]), so a plain list
 /// walks an index and stops at the page.
+///
+/// A search ranked by relevance ranks only its best-rated matches, as many
+/// as relevance pages go deep ([`MAX_LIST_DEPTH`]): scoring a match reads
+/// its whole search document, and a common word matches a fifth of a big
+/// catalog (180,000 products at a million). The candidates come from the
+/// rating sort's index, walked until enough rows match, or, for a rarer
+/// word, from the search index — the planner picks by the word's
+/// frequency — so the cost stops at the bound whatever the matches.
+/// Every page of one search ranks the same candidates, so its pages
+/// neither repeat nor skip a product.
 fn page_query<'a>(filters: &Filters<'_>, words: &[String], matching: Matching) -> QueryBuilder<'a, Postgres> {
     let query = filters.query;
     let after = query.cursor.as_ref().and_then(|cursor| cursor.after.as_ref());
-    // `created_at` is the key of the `newest` sort, which a cursor names.
-    let mut select = QueryBuilder::new(format!(
-        "SELECT {CARD_COLUMNS}, p.created_at FROM products p JOIN categories c ON c.id = p.category_id"
-    ));
-    filters.push_where(&mut select, words, matching);
-    if let Some(after) = after {
-        paging::push_after(&mut select, query.sort, after);
+    let ranked = paging::order_by(query.sort).is_none() && !words.is_empty();
+    let mut select = QueryBuilder::new(format!("SELECT {CARD_COLUMNS}, p.created_at FROM "));
+    if ranked {
+        select.push("(SELECT p.* FROM products p");
+        filters.push_where(&mut select, words, matching);
+        select
+            .push(" ORDER BY ")
+            .push(paging::BEST_RATED_FIRST)
+            .push(" LIMIT ")
+            .push_bind(i64::from(MAX_LIST_DEPTH))
+            .push(") p JOIN categories c ON c.id = p.category_id");
+    } else {
+        // `created_at` is the key of the `newest` sort, which a cursor names.
+        select.push("products p JOIN categories c ON c.id = p.category_id");
+        filters.push_where(&mut select, words, matching);
+        if let Some(after) = after {
+            paging::push_after(&mut select, query.sort, after);
+        }
     }
     select.push(" ORDER BY ");
     match paging::order_by(query.sort) {

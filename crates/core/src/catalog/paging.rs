@@ -12,6 +12,13 @@ use sqlx::{Postgres, QueryBuilder};
 
 use super::queries::ProductCardRow;
 
+/// The rating sort's order, which relevance also picks its candidates by.
+/// Unrated products (no average) last, as `DESC NULLS LAST` would put them
+/// — averages are 1 to 5 — and the id ascending written as `-id`
+/// descending, so all three run one way and one row comparison (and one
+/// index) can express "after this row".
+pub(super) const BEST_RATED_FIRST: &str = "coalesce(p.rating_average, 0) DESC, p.rating_count DESC, -p.id DESC";
+
 /// The ORDER BY of a keyset sort (relevance is ordered by its rank, in
 /// `listing`). Every sort ends in the id, so the order is total and a
 /// cursor names exactly one place in it.
@@ -22,11 +29,7 @@ pub(super) fn order_by(sort: Sort) -> Option<&'static str> {
         Sort::NameAsc => "p.name, p.id",
         Sort::NameDesc => "p.name DESC, p.id DESC",
         Sort::Newest => "p.created_at DESC, p.id DESC",
-        // Unrated products (no average) last, as `DESC NULLS LAST` would
-        // put them — averages are 1 to 5 — and the id ascending written as
-        // `-id` descending, so all three run one way and one row comparison
-        // (and one index) can express "after this row".
-        Sort::Rating => "coalesce(p.rating_average, 0) DESC, p.rating_count DESC, -p.id DESC",
+        Sort::Rating => BEST_RATED_FIRST,
         Sort::Relevance => return None,
     })
 }

@@ -2,14 +2,15 @@
 //! every kind of writer changes products at once — checkouts selling the
 //! last units, cancellations putting them back, stock adjustments, archives,
 //! deactivations, category moves and a re-import — and the list totals past
-//! 10,000 matches say they are estimates.
+//! 10,000 matches say they are estimates (and relevance ranks a bounded
+//! set of them).
 
 use nexus_core::{
     Core,
     accounts::{NewUser, Role},
     cart::CartOwner,
     catalog::admin::{CategoryPatch, ProductPatch},
-    model::{CategoryNode, ProductQuery},
+    model::{CategoryNode, Pagination, ProductQuery, Sort},
     orders::OrderError,
 };
 use sqlx::PgPool;
@@ -374,4 +375,45 @@ async fn a_list_past_ten_thousand_matches_says_its_total_is_an_estimate(pool: Pg
     assert_eq!((gadgets.total, gadgets.total_is_exact), (30, true));
     let typo = list(ProductQuery { q: Some("gadgte".into()), ..ProductQuery::default() }).await;
     assert_eq!((typo.total, typo.total_is_exact), (30, true), "a typo search is counted too");
+}
+
+#[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
+async fn relevance_ranks_only_the_best_rated_matches_when_more_match_than_it_pages(pool: PgPool) {
+    sqlx::query("INSERT INTO categories (name, slug) VALUES ('Widgets', 'widgets')").execute(&pool).await.unwrap();
+    // 10,000 rated widgets, and 50 unrated ones whose names say "widget"
+    // three times: by rank alone those 50 come first.
+    sqlx::query(
+        "INSERT INTO products (category_id, name, slug, sku, price_cents, rating_average, rating_count, rating_sum)
+         SELECT (SELECT id FROM categories),
+                CASE WHEN n <= 10000 THEN 'Bulk Widget ' ELSE 'Widget Widget Widget ' END || n,
+                'bulk-' || n, 'BULK-' || n, 100 + n,
+                CASE WHEN n <= 10000 THEN 4.0 END, CASE WHEN n <= 10000 THEN 1 ELSE 0 END,
+                CASE WHEN n <= 10000 THEN 4 ELSE 0 END
+         FROM generate_series(1, 10050) AS n",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE products").execute(&pool).await.unwrap();
+    let core = support::core(&pool).await;
+    let search = |page: u32| {
+        let core = core.clone();
+        let pagination = Pagination { page, per_page: 100 };
+        async move {
+            let query =
+                ProductQuery { q: Some("widget".into()), sort: Sort::Relevance, pagination, ..ProductQuery::default() };
+            core.catalog.list_products(&query).await.unwrap()
+        }
+    };
+
+    let first = search(1).await;
+    assert_eq!(first.items.len(), 100);
+    assert!(
+        first.items.iter().all(|item| item.name.starts_with("Bulk Widget")),
+        "the unrated matches are outside the ranked candidates: {:?}",
+        first.items.iter().map(|item| &item.name).collect::<Vec<_>>()
+    );
+    let last = search(100).await;
+    assert_eq!(last.items.len(), 100, "the candidates fill every page relevance goes to");
+    assert!(last.next_cursor.is_none());
 }
