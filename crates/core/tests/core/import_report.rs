@@ -223,3 +223,43 @@ async fn stock_totals_after_an_import_equal_a_count_from_scratch(pool: PgPool) {
         .unwrap();
     assert!(in_stock);
 }
+
+/// Every index of the product and variant tables, as its definition.
+async fn catalog_indexes(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar("SELECT indexdef FROM pg_indexes WHERE tablename IN ('products', 'variants') ORDER BY indexname")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
+async fn a_first_import_builds_the_indexes_it_set_aside_and_a_later_one_keeps_them(pool: PgPool) {
+    let before = catalog_indexes(&pool).await;
+    assert!(before.iter().any(|index| index.contains("USING gin (search_document)")), "{before:?}");
+
+    support::import_fixture(&pool).await;
+    assert_eq!(catalog_indexes(&pool).await, before, "the first import, into empty tables");
+    let invalid: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid OR NOT indisready")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(invalid, 0);
+    // The rebuilt search index holds the imported rows (read through it:
+    // a table this small would otherwise be scanned).
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await.unwrap();
+    let found: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM products WHERE search_document @@ to_tsquery('english', 'echo:*')")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    tx.rollback().await.unwrap();
+    let scanned: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM products WHERE name ILIKE 'echo%'").fetch_one(&pool).await.unwrap();
+    assert!(found >= scanned && scanned > 0, "{found} found by the index, {scanned} names start with Echo");
+
+    let [categories, products, variants] = support::fixture_files();
+    let products = edit(&products, 2, "name", "Echo Set Renamed Again");
+    import_catalog_from(&pool, files(&[categories, products, variants]), None, &mut |_, _, _| {}).await.unwrap();
+    assert_eq!(catalog_indexes(&pool).await, before, "a later import, into full tables");
+}

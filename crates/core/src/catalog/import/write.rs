@@ -65,14 +65,18 @@ pub(super) async fn write_catalog(
     if own_products {
         execute(tx, ADOPT_PRODUCTS).await?;
     }
+    let set_aside = set_aside_indexes(tx, "products").await?;
     add_written(tx, UPSERT_PRODUCTS, &mut summary.products).await?;
+    rebuild(tx, set_aside).await?;
     progress("products", summary.products.rows, summary.products.rows);
     if own_variants {
         execute(tx, ADOPT_VARIANTS).await?;
     }
+    let set_aside = set_aside_indexes(tx, "variants").await?;
     add_written(tx, UPSERT_VARIANTS, &mut summary.variants).await?;
     progress("variants", summary.variants.rows, summary.variants.rows);
     add_written(tx, UPSERT_DEFAULT_VARIANTS, &mut summary.default_variants).await?;
+    rebuild(tx, set_aside).await?;
     progress("default variants", summary.default_variants.rows, summary.default_variants.rows);
 
     recount_stock_totals(tx).await?;
@@ -100,6 +104,49 @@ pub(super) async fn write_catalog(
         audit::record(&mut **tx, Event::Catalog { actor_id, change }, None).await?;
     }
     Ok(summary)
+}
+
+/// The definitions of the secondary indexes of `table` (`products` or
+/// `variants`), dropped for a bulk load when the table is empty — a fresh
+/// store's first import — to be built again by [`rebuild`] once its rows
+/// are in: one sorted pass per index instead of an entry per row as rows
+/// arrive, which for the search and trigram indexes means a GIN insertion
+/// per row. Only when empty, because a dropped index locks the table
+/// against every reader until the import commits, which a store without
+/// products does not miss. Unique indexes stay: the upserts' conflict
+/// targets and the duplicate checks need them.
+async fn set_aside_indexes(tx: &mut Tx<'_>, table: &str) -> Result<Vec<String>, sqlx::Error> {
+    let empty: bool =
+        sqlx::query_scalar(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})")).fetch_one(&mut **tx).await?;
+    if !empty {
+        return Ok(Vec::new());
+    }
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+         FROM pg_index i
+         WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT i.indisprimary
+         ORDER BY i.indexrelid",
+    )
+    .bind(table)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (name, _) in &indexes {
+        execute(tx, &format!("DROP INDEX {name}")).await?;
+    }
+    Ok(indexes.into_iter().map(|(_, definition)| definition).collect())
+}
+
+/// Builds the indexes [`set_aside_indexes`] dropped, with the memory a
+/// bulk build wants (PostgreSQL's, for this transaction only).
+async fn rebuild(tx: &mut Tx<'_>, definitions: Vec<String>) -> Result<(), sqlx::Error> {
+    if definitions.is_empty() {
+        return Ok(());
+    }
+    execute(tx, "SELECT set_config('maintenance_work_mem', '256MB', true)").await?;
+    for definition in &definitions {
+        execute(tx, definition).await?;
+    }
+    Ok(())
 }
 
 async fn execute(tx: &mut Tx<'_>, sql: &str) -> Result<(), sqlx::Error> {
