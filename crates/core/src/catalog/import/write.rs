@@ -114,7 +114,8 @@ pub(super) async fn write_catalog(
 /// per row. Only when empty, because a dropped index locks the table
 /// against every reader until the import commits, which a store without
 /// products does not miss. Unique indexes stay: the upserts' conflict
-/// targets and the duplicate checks need them.
+/// targets need them, and they keep the table's uniqueness rules while the
+/// rows go in.
 async fn set_aside_indexes(tx: &mut Tx<'_>, table: &str) -> Result<Vec<String>, sqlx::Error> {
     let empty: bool =
         sqlx::query_scalar(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})")).fetch_one(&mut **tx).await?;
