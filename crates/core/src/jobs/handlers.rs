@@ -86,10 +86,16 @@ impl CoreHandler {
             None => Some(templates::order_confirmation(&customer.name, &staff_order.order, &order_url)),
             Some(status) => templates::order_status(&customer.name, &staff_order.order, status, &order_url),
         };
-        if let Some(rendered) = rendered {
-            mail.queue(conn, &format!("event:{event_id}"), &customer.email, &rendered).await?;
-        }
+        let email_id = match rendered {
+            Some(rendered) => mail.record(conn, &format!("event:{event_id}"), &customer.email, &rendered).await?,
+            None => None,
+        };
         mark_processed(conn, event_id).await?;
+        if let Some(email_id) = email_id {
+            // Sent by this job rather than a job of its own: every order makes
+            // one job, not two. A refused try hands the e-mail on to a retry job.
+            mail.send_now(conn, email_id).await?;
+        }
         Ok(())
     }
 
@@ -99,9 +105,12 @@ impl CoreHandler {
         let attempts_allowed = self.core.jobs.settings().max_attempts;
         let delivery = self.core.mail.deliver(&mut tx, email_id, attempts_allowed).await?;
         tx.commit().await?;
+        // The e-mail counts its own tries (the first may have been made by
+        // the job that recorded it), so its last one ends the job too.
         match delivery {
             Delivery::Sent | Delivery::AlreadyDone | Delivery::NotSent => Ok(()),
-            Delivery::Failed { error, .. } => Err(JobFailure::Retry(format!("SMTP: {error}"))),
+            Delivery::Failed { error, final_attempt: false } => Err(JobFailure::Retry(format!("SMTP: {error}"))),
+            Delivery::Failed { error, final_attempt: true } => Err(JobFailure::Fatal(format!("SMTP: {error}"))),
         }
     }
 

@@ -63,6 +63,9 @@ pub fn check_settings(settings: &MailSettings) -> Result<(), MailConfigError> {
     Ok(())
 }
 
+/// The transport keeps up to 10 connections open for a minute after their
+/// last message (lettre's pool), so a busy store does not pay a TCP and TLS
+/// handshake and a login for every e-mail.
 fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailConfigError> {
     // The error text never carries the URL, whose password must not be logged.
     AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -112,7 +115,23 @@ impl MailService {
         to: &str,
         mail: &Rendered,
     ) -> Result<Option<i64>, sqlx::Error> {
-        let id: Option<i64> = sqlx::query_scalar(
+        let id = self.record(conn, dedupe_key, to, mail).await?;
+        if let Some(email_id) = id {
+            self.jobs.enqueue(conn, &Work::SendEmail { email_id }).await?;
+        }
+        Ok(id)
+    }
+
+    /// Records an e-mail to be sent, like [`MailService::queue`], without a
+    /// job: for a job that sends it itself (see [`MailService::send_now`]).
+    pub(crate) async fn record(
+        &self,
+        conn: &mut PgConnection,
+        dedupe_key: &str,
+        to: &str,
+        mail: &Rendered,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar(
             "INSERT INTO emails (dedupe_key, to_address, subject, template, text_body, html_body)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         )
@@ -123,11 +142,21 @@ impl MailService {
         .bind(&mail.text)
         .bind(&mail.html)
         .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(email_id) = id {
-            self.jobs.enqueue(conn, &Work::SendEmail { email_id }).await?;
+        .await
+    }
+
+    /// Sends a just-recorded e-mail from inside the job that recorded it,
+    /// which spares the store a second job per e-mail. A failed try is
+    /// recorded and the rest of the e-mail's tries are left to a
+    /// [`Work::SendEmail`] job, due after the first retry interval.
+    pub(crate) async fn send_now(&self, conn: &mut PgConnection, email_id: i64) -> Result<Delivery, sqlx::Error> {
+        let settings = self.jobs.settings();
+        let delivery = self.deliver(conn, email_id, settings.max_attempts).await?;
+        if let Delivery::Failed { final_attempt: false, .. } = delivery {
+            let send = Work::SendEmail { email_id };
+            self.jobs.enqueue_after(conn, &send, settings.first_retry_after).await?;
         }
-        Ok(id)
+        Ok(delivery)
     }
 
     /// Sends a recorded e-mail unless it was sent already, and records the
