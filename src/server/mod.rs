@@ -18,6 +18,7 @@ pub mod error;
 pub mod form_errors;
 pub mod forms;
 pub mod graphql;
+pub mod in_flight;
 pub mod metrics;
 pub mod page_cache;
 pub mod router;

@@ -31,7 +31,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
     admin_files, api, api_limits, auth, config::Environment, cors, crawlers, csrf, error::Problem, form_errors,
-    graphql, metrics, page_cache, security, state::AppState,
+    graphql, in_flight, metrics, page_cache, security, state::AppState,
 };
 use crate::app::{App, shell};
 
@@ -74,6 +74,7 @@ pub fn build(state: AppState) -> Router {
     let trusted_origin = csrf::TrustedOrigin::new(&state.config.public_url);
     let cors_origins = state.config.cors_origins.clone();
     let api_limit_state = state.clone();
+    let foreground = state.core.jobs.foreground().clone();
     let capped = Router::new()
         .merge(api_routes)
         .merge(SwaggerUi::new("/api/docs").external_url_unchecked("/api/openapi.json", api::served_document(&openapi)))
@@ -101,6 +102,7 @@ pub fn build(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(metrics::track))
+        .layer(middleware::from_fn_with_state(foreground, in_flight::count))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -60,6 +60,9 @@ pub struct JobSettings {
     /// How often an idle worker looks for due jobs besides being woken by
     /// new ones (delayed jobs and retries become due silently).
     pub poll_every: Duration,
+    /// While the process serves requests, its workers run one job at a time
+    /// and rest this long after each (see `jobs::Foreground`).
+    pub pause_while_busy: Duration,
     /// Guest carts untouched for this many days are deleted.
     pub guest_cart_days: u32,
     /// How long the first low-stock digest after a quiet spell waits, so
@@ -76,6 +79,7 @@ impl Default for JobSettings {
             max_retry_after: Duration::from_secs(600),
             heartbeat: Duration::from_secs(30),
             poll_every: Duration::from_secs(5),
+            pause_while_busy: Duration::from_millis(50),
             guest_cart_days: 30,
             low_stock_gather: Duration::from_secs(60),
         }

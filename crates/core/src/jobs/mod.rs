@@ -16,6 +16,7 @@
 //! schedule belongs to a queue.
 
 mod board;
+mod foreground;
 mod handlers;
 pub mod low_stock;
 mod runner;
@@ -34,6 +35,7 @@ use underway::{
 
 pub use self::{
     board::{JOBS_PER_PAGE, QueueDepth},
+    foreground::{Foreground, InFlight},
     runner::{Queues as WorkerQueues, WorkerSet, start_workers},
 };
 use crate::settings::JobSettings;
@@ -192,6 +194,7 @@ pub struct Jobs {
     pool: PgPool,
     settings: Arc<JobSettings>,
     queues: Arc<OnceCell<Queues>>,
+    foreground: Foreground,
 }
 
 /// A failure of the queue itself, reported as a database error so every
@@ -205,11 +208,17 @@ fn queue_error(error: underway::queue::Error) -> sqlx::Error {
 
 impl Jobs {
     pub fn new(pool: PgPool, settings: JobSettings) -> Self {
-        Self { pool, settings: Arc::new(settings), queues: Arc::default() }
+        Self { pool, settings: Arc::new(settings), queues: Arc::default(), foreground: Foreground::default() }
     }
 
     pub fn settings(&self) -> &JobSettings {
         &self.settings
+    }
+
+    /// The requests this process is serving, which its workers step aside
+    /// for; the web server counts them.
+    pub fn foreground(&self) -> &Foreground {
+        &self.foreground
     }
 
     /// underway's schema and our queue, once per handle. `db::migrate` sets

@@ -285,6 +285,46 @@ async fn a_job_whose_worker_was_killed_completes_after_a_restart(pool: PgPool) {
     assert_eq!(email_row(&pool, "order_confirmation").await.0, "sent");
 }
 
+/// Records `count` e-mails, each with its send job.
+async fn queue_mails(core: &Core, pool: &PgPool, count: usize) {
+    let mut tx = pool.begin().await.unwrap();
+    let rendered = nexus_core::mail::templates::password_reset("Ann", "https://shop.test/reset", 60);
+    for n in 0..count {
+        core.mail.queue(&mut tx, &format!("test:{n}"), &format!("user{n}@example.com"), &rendered).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn wait_for_deliveries(sink: &SmtpSink, count: usize) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while sink.deliveries_seen() < count {
+        assert!(tokio::time::Instant::now() < deadline, "{} deliveries, not {count}", sink.deliveries_seen());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
+async fn workers_run_one_job_at_a_time_while_requests_are_in_flight(pool: PgPool) {
+    let sink = SmtpSink::start().await;
+    // Every delivery hangs, so a slot that takes a job keeps it.
+    sink.hold(true);
+    let core = core_with(&pool, settings(Some(sink.url()))).await;
+    queue_mails(&core, &pool, 3).await;
+    let request = core.jobs.foreground().begin();
+    let workers_pool = workers_pool(&pool).await;
+    let workers = start_workers(core.clone(), workers_pool.clone(), 2, WorkerQueues::EventsOnly).await.unwrap();
+
+    wait_for_deliveries(&sink, 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.deliveries_seen(), 1, "the second slot steps aside while a request is served");
+
+    drop(request);
+    wait_for_deliveries(&sink, 2).await;
+    // The held deliveries never end: stop the workers as a kill would.
+    drop(workers);
+    workers_pool.close().await;
+}
+
 #[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
 async fn two_workers_on_one_queue_run_each_job_once(pool: PgPool) {
     support::import_fixture(&pool).await;
@@ -292,14 +332,7 @@ async fn two_workers_on_one_queue_run_each_job_once(pool: PgPool) {
     let settings = settings(Some(sink.url()));
     let (one, two) = (core_with(&pool, settings.clone()).await, core_with(&pool, settings).await);
     const MAILS: usize = 30;
-    {
-        let mut tx = pool.begin().await.unwrap();
-        let rendered = nexus_core::mail::templates::password_reset("Ann", "https://shop.test/reset", 60);
-        for n in 0..MAILS {
-            one.mail.queue(&mut tx, &format!("test:{n}"), &format!("user{n}@example.com"), &rendered).await.unwrap();
-        }
-        tx.commit().await.unwrap();
-    }
+    queue_mails(&one, &pool, MAILS).await;
     let (first, second) = (workers(&one, &pool).await, workers(&two, &pool).await);
 
     let received = sink.wait_for(MAILS, PATIENCE).await;
