@@ -20,7 +20,7 @@ pub fn state() -> AppState {
 }
 
 pub fn core() -> Core {
-    state().core
+    state().core.clone()
 }
 
 /// The visitor of the request this server function serves.
@@ -72,7 +72,7 @@ pub async fn staff_member() -> Result<(Core, Visitor), ServerFnError> {
         .await
         .map_err(|error| unavailable("the visitor", "Please sign in again.", &error))?;
     match visitor.user() {
-        Some(auth) if auth.user.role.is_staff() => Ok((state.core, visitor)),
+        Some(auth) if auth.user.role.is_staff() => Ok((state.core.clone(), visitor)),
         Some(_) => Err(ServerFnError::new("This part of the store is for staff.")),
         None => Err(ServerFnError::new("Please sign in as staff.")),
     }
