@@ -12,6 +12,7 @@ use std::{str::FromStr, sync::Arc};
 
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    transport::smtp::AsyncSmtpTransportBuilder,
     message::{Mailbox, MultiPart},
 };
 use nexus_model::{
@@ -58,19 +59,24 @@ pub enum Delivery {
 pub fn check_settings(settings: &MailSettings) -> Result<(), MailConfigError> {
     Mailbox::from_str(&settings.from).map_err(|error| MailConfigError::From(error.to_string()))?;
     if let Some(url) = &settings.smtp_url {
-        transport(url.expose())?;
+        // Only read, not built: building starts the connection pool's
+        // task, and the settings are checked before the runtime exists.
+        transport_builder(url.expose())?;
     }
     Ok(())
 }
 
+fn transport_builder(url: &str) -> Result<AsyncSmtpTransportBuilder, MailConfigError> {
+    // The error text never carries the URL, whose password must not be logged.
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|error| MailConfigError::SmtpUrl(error.to_string()))
+}
+
 /// The transport keeps up to 10 connections open for a minute after their
 /// last message (lettre's pool), so a busy store does not pay a TCP and TLS
-/// handshake and a login for every e-mail.
+/// handshake and a login for every e-mail. Must be called inside the Tokio
+/// runtime, where the pool's task runs.
 fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailConfigError> {
-    // The error text never carries the URL, whose password must not be logged.
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .map(|builder| builder.timeout(Some(std::time::Duration::from_secs(30))).build())
-        .map_err(|error| MailConfigError::SmtpUrl(error.to_string()))
+    transport_builder(url).map(|builder| builder.timeout(Some(std::time::Duration::from_secs(30))).build())
 }
 
 #[derive(Clone)]
