@@ -12,8 +12,8 @@ use std::{str::FromStr, sync::Arc};
 
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    transport::smtp::AsyncSmtpTransportBuilder,
     message::{Mailbox, MultiPart},
+    transport::smtp::AsyncSmtpTransportBuilder,
 };
 use nexus_model::{
     Page, Pagination,
