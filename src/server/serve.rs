@@ -88,9 +88,9 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The workers on a pool of their own, unless `NEXUS_WORKERS=0`. Each queue's
-/// worker listens on two connections and each schedule holds two; the rest
-/// carry the jobs themselves.
+/// The workers on a pool of their own, unless `NEXUS_WORKERS=0`. The main
+/// queue's worker listens on one connection and each schedule holds two;
+/// the rest carry the jobs themselves.
 async fn start_workers(config: &Config, core: &Core) -> anyhow::Result<Option<WorkerSet>> {
     if config.workers == 0 {
         tracing::info!("NEXUS_WORKERS=0: this instance runs no background jobs");
