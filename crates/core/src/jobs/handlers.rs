@@ -105,12 +105,9 @@ impl CoreHandler {
         let attempts_allowed = self.core.jobs.settings().max_attempts;
         let delivery = self.core.mail.deliver(&mut tx, email_id, attempts_allowed).await?;
         tx.commit().await?;
-        // The e-mail counts its own tries (the first may have been made by
-        // the job that recorded it), so its last one ends the job too.
         match delivery {
             Delivery::Sent | Delivery::AlreadyDone | Delivery::NotSent => Ok(()),
-            Delivery::Failed { error, final_attempt: false } => Err(JobFailure::Retry(format!("SMTP: {error}"))),
-            Delivery::Failed { error, final_attempt: true } => Err(JobFailure::Fatal(format!("SMTP: {error}"))),
+            Delivery::Failed { error, .. } => Err(JobFailure::Retry(format!("SMTP: {error}"))),
         }
     }
 

@@ -267,6 +267,22 @@ impl Jobs {
         Ok(())
     }
 
+    /// Like [`Jobs::enqueue_after`], for a job allowed `max_attempts`
+    /// attempts rather than the configured number.
+    pub(crate) async fn enqueue_with_attempts(
+        &self,
+        conn: &mut PgConnection,
+        work: &Work,
+        delay: Duration,
+        max_attempts: u32,
+    ) -> Result<(), sqlx::Error> {
+        let settings = JobSettings { max_attempts: max_attempts.max(1), ..JobSettings::clone(&self.settings) };
+        let job = Job { settings: Arc::new(settings), handler: None };
+        let queues = self.queues().await?;
+        queues.work.enqueue_after(&mut *conn, &job, work, span_of(delay)).await.map_err(queue_error)?;
+        Ok(())
+    }
+
     /// Enqueues one job per item of `works`, in the caller's transaction.
     pub async fn enqueue_all(&self, conn: &mut PgConnection, works: &[Work]) -> Result<(), sqlx::Error> {
         if works.is_empty() {

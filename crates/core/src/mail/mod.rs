@@ -154,13 +154,17 @@ impl MailService {
     /// Sends a just-recorded e-mail from inside the job that recorded it,
     /// which spares the store a second job per e-mail. A failed try is
     /// recorded and the rest of the e-mail's tries are left to a
-    /// [`Work::SendEmail`] job, due after the first retry interval.
+    /// [`Work::SendEmail`] job, due after the first retry interval, whose
+    /// attempts are the tries left (the e-mail was just recorded, so this
+    /// was its first): "dead after N tries" still means N tries of the
+    /// e-mail, and the job's last failure is kept with its error.
     pub(crate) async fn send_now(&self, conn: &mut PgConnection, email_id: i64) -> Result<Delivery, sqlx::Error> {
         let settings = self.jobs.settings();
         let delivery = self.deliver(conn, email_id, settings.max_attempts).await?;
         if let Delivery::Failed { final_attempt: false, .. } = delivery {
             let send = Work::SendEmail { email_id };
-            self.jobs.enqueue_after(conn, &send, settings.first_retry_after).await?;
+            let tries_left = settings.max_attempts - 1;
+            self.jobs.enqueue_with_attempts(conn, &send, settings.first_retry_after, tries_left).await?;
         }
         Ok(delivery)
     }

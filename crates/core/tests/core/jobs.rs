@@ -183,9 +183,10 @@ async fn a_mail_whose_server_never_answers_is_dead_after_its_attempts(pool: PgPo
 
     let board = core.jobs.board(Some(nexus_core::model::background::JobState::Dead), 1).await.unwrap();
     assert_eq!(board.jobs.len(), 1);
-    // Two tries of the e-mail: the order's job made the first, its send job
-    // the second and last, which ends that job at once.
-    assert_eq!((board.jobs[0].kind.as_str(), board.jobs[0].attempts), ("send_email", 1));
+    // Two tries of the e-mail: the order's job made the first, its send job,
+    // allowed the one try left, the second.
+    assert_eq!((board.jobs[0].kind.as_str(), board.jobs[0].attempts, board.jobs[0].max_attempts), ("send_email", 1, 1));
+    assert!(board.jobs[0].error.as_deref().is_some_and(|error| error.starts_with("SMTP")), "{:?}", board.jobs[0]);
     assert!(core.jobs.retry(&board.jobs[0].id).await.unwrap(), "a dead job can be retried");
     assert!(!core.jobs.retry("not-a-uuid").await.unwrap());
     let queued = core.jobs.board(Some(nexus_core::model::background::JobState::Failed), 1).await.unwrap();
