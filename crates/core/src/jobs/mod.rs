@@ -262,9 +262,7 @@ impl Jobs {
         work: &Work,
         delay: Duration,
     ) -> Result<(), sqlx::Error> {
-        let queues = self.queues().await?;
-        queues.work.enqueue_after(&mut *conn, &self.job(), work, span_of(delay)).await.map_err(queue_error)?;
-        Ok(())
+        self.enqueue_job(conn, &self.job(), work, delay).await
     }
 
     /// Like [`Jobs::enqueue_after`], for a job allowed `max_attempts`
@@ -278,8 +276,20 @@ impl Jobs {
     ) -> Result<(), sqlx::Error> {
         let settings = JobSettings { max_attempts: max_attempts.max(1), ..JobSettings::clone(&self.settings) };
         let job = Job { settings: Arc::new(settings), handler: None };
+        self.enqueue_job(conn, &job, work, delay).await
+    }
+
+    /// Enqueues `work` as `job` (whose settings give its retry policy and
+    /// heartbeat), due `delay` from now, in the caller's transaction.
+    async fn enqueue_job(
+        &self,
+        conn: &mut PgConnection,
+        job: &Job,
+        work: &Work,
+        delay: Duration,
+    ) -> Result<(), sqlx::Error> {
         let queues = self.queues().await?;
-        queues.work.enqueue_after(&mut *conn, &job, work, span_of(delay)).await.map_err(queue_error)?;
+        queues.work.enqueue_after(&mut *conn, job, work, span_of(delay)).await.map_err(queue_error)?;
         Ok(())
     }
 

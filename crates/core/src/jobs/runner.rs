@@ -132,10 +132,7 @@ async fn listen_for_jobs(pool: PgPool, name: &'static str, wake: watch::Sender<u
         tokio::select! {
             Err(error) = listen(&pool, name, &wake) => {
                 tracing::error!(%error, "cannot listen for new jobs; polling until listening again");
-                tokio::select! {
-                    () = tokio::time::sleep(WORKER_RESTART) => {}
-                    () = shutdown.cancelled() => {}
-                }
+                rest(&shutdown, WORKER_RESTART).await;
             }
             () = shutdown.cancelled() => {}
         }
@@ -176,21 +173,21 @@ impl Slot {
         while !self.shutdown.is_cancelled() {
             let busy = self.foreground.busy();
             if busy && self.steps_aside {
-                self.rest(STEP_ASIDE_CHECK).await;
+                rest(&self.shutdown, STEP_ASIDE_CHECK).await;
                 continue;
             }
             // Seen before looking, so a job enqueued while this slot looks
             // wakes it again instead of waiting for the next poll.
             self.woken.borrow_and_update();
             match self.worker.process_next_task().await {
-                Ok(Some(_)) if busy => self.rest(self.pause).await,
+                Ok(Some(_)) if busy => rest(&self.shutdown, self.pause).await,
                 Ok(Some(_)) => {}
                 Ok(None) => {
                     let poll_every = self.poll_every;
                     tokio::select! {
                         changed = self.woken.changed() => {
                             if changed.is_err() {
-                                self.rest(poll_every).await;
+                                rest(&self.shutdown, poll_every).await;
                             }
                         }
                         () = tokio::time::sleep(poll_every) => {}
@@ -199,18 +196,18 @@ impl Slot {
                 }
                 Err(error) => {
                     tracing::error!(%error, "cannot take the next job; trying again shortly");
-                    self.rest(WORKER_RESTART).await;
+                    rest(&self.shutdown, WORKER_RESTART).await;
                 }
             }
         }
     }
+}
 
-    /// Sleeps for `duration` or until shutdown.
-    async fn rest(&self, duration: Duration) {
-        tokio::select! {
-            () = tokio::time::sleep(duration) => {}
-            () = self.shutdown.cancelled() => {}
-        }
+/// Sleeps for `duration`, or less if the workers are stopped meanwhile.
+async fn rest(shutdown: &CancellationToken, duration: Duration) {
+    tokio::select! {
+        () = tokio::time::sleep(duration) => {}
+        () = shutdown.cancelled() => {}
     }
 }
 
@@ -240,10 +237,7 @@ fn spawn_poller(
                     }
                 }
             }
-            tokio::select! {
-                () = tokio::time::sleep(poll_every) => {}
-                () = shutdown.cancelled() => {}
-            }
+            rest(&shutdown, poll_every).await;
         }
     });
 }
@@ -259,10 +253,7 @@ fn spawn_scheduler(tasks: &mut JoinSet<()>, shutdown: &CancellationToken, queue:
             if let Err(error) = scheduler.run().await {
                 tracing::error!(%error, "a job scheduler stopped; restarting it");
             }
-            tokio::select! {
-                () = tokio::time::sleep(SCHEDULER_RETRY) => {}
-                () = shutdown.cancelled() => {}
-            }
+            rest(&shutdown, SCHEDULER_RETRY).await;
         }
     });
 }
