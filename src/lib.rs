@@ -11,10 +11,11 @@ pub mod app;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Browser entry point: attaches the wasm app to the server-rendered HTML.
+/// Browser entry point: brings the page's islands (`#[island]`) to life;
+/// the rest of the server-rendered HTML stays as it is.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

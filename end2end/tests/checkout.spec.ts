@@ -68,6 +68,15 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(page.getByTestId("cart-line")).toHaveCount(2);
       await page.getByRole("button", { name: "Checkout" }).click();
       await expect(page).toHaveURL(/\/checkout/);
+      if (javaScriptEnabled) {
+        // The summary (an island) follows the shipping choice in place.
+        await waitForHydration(page);
+        const standardTotal = (await page.getByTestId("summary-total").textContent()) ?? "";
+        await page.getByLabel(/^Express/).check();
+        await expect(page.getByTestId("summary-total")).not.toHaveText(standardTotal);
+        await page.getByLabel(/^Standard/).check();
+        await expect(page.getByTestId("summary-total")).toHaveText(standardTotal);
+      }
 
       await fillCheckout(page, "4000 0000 0000 0002");
       await page.getByRole("button", { name: "Place order" }).click();

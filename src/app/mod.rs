@@ -1,5 +1,6 @@
 //! The Leptos UI, compiled twice: on the server to render HTML, and to wasm
-//! to hydrate it in the browser.
+//! to hydrate its islands (`#[island]`, the parts that react in the
+//! browser) — everything else is HTML whose forms work without JavaScript.
 
 pub mod components;
 pub mod forms;
@@ -14,7 +15,7 @@ use leptos_router::{
     path,
 };
 
-use components::{admin_shell::AdminShell, cart_count::CartCount, footer::Footer, header::Header, not_found::NotFound};
+use components::{admin_shell::AdminShell, footer::Footer, header::Header, not_found::NotFound};
 use pages::{
     account::AccountPage,
     admin::{
@@ -57,7 +58,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#4338ca"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-surface text-ink antialiased">
@@ -83,7 +84,6 @@ fn send_page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(CartCount::default());
     view! {
         <Title formatter=|title: String| {
             if title.is_empty() { STORE_NAME.to_owned() } else { format!("{title} · {STORE_NAME}") }

@@ -1,11 +1,12 @@
-//! The product page's form: the chosen variant and a quantity. With
-//! JavaScript it posts in the background, says "Added to cart" and updates
-//! the header's count; without, it is a plain POST that lands on `/cart`.
+//! The product page's form: the chosen variant and a quantity. It is an
+//! island: with JavaScript it posts in the background, says "Added to
+//! cart" and updates the header's count; without, it is a plain POST that
+//! lands on `/cart`.
 
 use leptos::prelude::*;
 
 use super::{
-    cart_count::CartCount,
+    cart_count::set_cart_count,
     form::{FormAlert, PRIMARY_BUTTON_CLASS},
 };
 use crate::app::forms::FormError;
@@ -26,13 +27,12 @@ pub async fn add_to_cart(variant_id: i64, quantity: i32) -> Result<i64, FormErro
     Ok(cart.item_count)
 }
 
-#[component]
+#[island]
 pub fn AddToCart(variant_id: i64, sold_out: bool) -> impl IntoView {
     let action = ServerAction::<AddToCart>::new();
-    let cart_count = use_context::<CartCount>();
     Effect::new(move |_| {
-        if let (Some(Ok(count)), Some(cart_count)) = (action.value().get(), cart_count) {
-            cart_count.set(count);
+        if let Some(Ok(count)) = action.value().get() {
+            set_cart_count(count);
         }
     });
     let outcome = move || action.value().get();

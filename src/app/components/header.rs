@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use nexus_model::{CategorySummary, account::Viewer};
 
-use super::{cart_count::CartCount, sign_out::SignOutButton};
+use super::{cart_count::CartLink, sign_out::SignOutButton};
 use crate::app::STORE_NAME;
 
 /// Who is signed in and how many units their cart holds: one lookup of the
@@ -45,24 +45,20 @@ pub async fn get_department_menu() -> Result<Vec<CategorySummary>, ServerFnError
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let (menu_open, set_menu_open) = signal(false);
     let departments = OnceResource::new(get_department_menu());
     let header = OnceResource::new(header_state());
-    let cart_count = use_context::<CartCount>().unwrap_or_default();
     view! {
         <header class="sticky top-0 z-40 border-b border-line bg-white/95 backdrop-blur">
             <div class="mx-auto flex max-w-7xl flex-wrap items-center gap-3 px-4 py-3 sm:flex-nowrap sm:gap-6 sm:px-6 lg:px-8">
                 <a href="/" class="text-2xl font-extrabold tracking-tight text-brand">{STORE_NAME}</a>
-                <button
-                    type="button"
-                    class="rounded-button px-3 py-2 text-sm font-medium text-ink hover:bg-surface focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand"
-                    aria-controls="category-menu"
-                    aria-expanded=move || menu_open.get().to_string()
-                    on:click=move |_| set_menu_open.update(|open| *open = !*open)
-                >
-                    "Categories"
-                    <span aria-hidden="true" class="ml-1 inline-block transition" class:rotate-180=move || menu_open.get()>"▾"</span>
-                </button>
+                <Suspense fallback=|| view! { <CategoryMenu departments=Vec::new() problem=None/> }>
+                    {move || Suspend::new(async move {
+                        match departments.await {
+                            Ok(list) => view! { <CategoryMenu departments=list problem=None/> },
+                            Err(error) => view! { <CategoryMenu departments=Vec::new() problem=Some(error.to_string())/> },
+                        }
+                    })}
+                </Suspense>
                 <form action="/search" method="get" role="search" class="order-last flex w-full gap-2 sm:order-none sm:flex-1">
                     <label for="site-search" class="sr-only">"Search products"</label>
                     <input
@@ -83,7 +79,7 @@ pub fn Header() -> impl IntoView {
                     }>
                         {move || Suspend::new(async move {
                             match header.await {
-                                Ok(header) => view! { <AccountLinks header cart_count/> }.into_any(),
+                                Ok(header) => view! { <AccountLinks header/> }.into_any(),
                                 // Who is signed in is unknown: links that work either way,
                                 // rather than a "Sign in" a signed-in shopper would not expect.
                                 Err(_) => view! {
@@ -95,46 +91,67 @@ pub fn Header() -> impl IntoView {
                     </Suspense>
                 </nav>
             </div>
-            <nav
-                id="category-menu"
-                aria-label="Categories"
-                class="border-t border-line bg-white"
-                class:hidden=move || !menu_open.get()
-                // Choosing a department navigates; the menu closes behind it.
-                on:click=move |_| set_menu_open.set(false)
-            >
-                <Suspense fallback=|| view! { <p class="px-4 py-3 text-sm text-muted">"Loading categories…"</p> }>
-                    {move || Suspend::new(async move {
-                        match departments.await {
-                            Ok(list) => view! {
-                                <ul class="mx-auto grid max-w-7xl grid-cols-2 gap-x-6 gap-y-1 px-4 py-4 text-sm sm:grid-cols-3 sm:px-6 lg:grid-cols-5 lg:px-8">
-                                    {list.into_iter().map(|category| view! {
-                                        <li>
-                                            <a href=format!("/c/{}", category.slug) class="block rounded px-2 py-1 hover:bg-surface hover:text-brand">
-                                                {category.name}
-                                            </a>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any(),
-                            Err(error) => view! { <p class="px-4 py-3 text-sm text-muted">{error.to_string()}</p> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-            </nav>
         </header>
+    }
+}
+
+/// The Categories button and the menu it opens, the header's one part that
+/// needs JavaScript: an island. It takes the departments (or why they are
+/// missing) as props, already loaded: an island renders nothing that waits.
+/// The menu drops down over the page below the header (the sticky header is
+/// its containing block).
+#[island]
+fn CategoryMenu(departments: Vec<CategorySummary>, problem: Option<String>) -> impl IntoView {
+    let (menu_open, set_menu_open) = signal(false);
+    let items = departments
+        .into_iter()
+        .map(|category| {
+            view! {
+                <li>
+                    <a href=format!("/c/{}", category.slug) class="block rounded px-2 py-1 hover:bg-surface hover:text-brand">
+                        {category.name}
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <button
+            type="button"
+            class="rounded-button px-3 py-2 text-sm font-medium text-ink hover:bg-surface focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand"
+            aria-controls="category-menu"
+            aria-expanded=move || menu_open.get().to_string()
+            on:click=move |_| set_menu_open.update(|open| *open = !*open)
+        >
+            "Categories"
+            <span aria-hidden="true" class="ml-1 inline-block transition" class:rotate-180=move || menu_open.get()>"▾"</span>
+        </button>
+        <nav
+            id="category-menu"
+            aria-label="Categories"
+            class="absolute inset-x-0 top-full border-y border-line bg-white shadow-sm"
+            class:hidden=move || !menu_open.get()
+            // Choosing a department navigates; the menu closes behind it.
+            on:click=move |_| set_menu_open.set(false)
+        >
+            {match problem {
+                Some(problem) => view! { <p class="px-4 py-3 text-sm text-muted">{problem}</p> }.into_any(),
+                None => view! {
+                    <ul class="mx-auto grid max-w-7xl grid-cols-2 gap-x-6 gap-y-1 px-4 py-4 text-sm sm:grid-cols-3 sm:px-6 lg:grid-cols-5 lg:px-8">
+                        {items}
+                    </ul>
+                }.into_any(),
+            }}
+        </nav>
     }
 }
 
 /// The cart link with its count, and the signed-in visitor's links or
 /// "Sign in".
 #[component]
-fn AccountLinks(header: HeaderData, cart_count: CartCount) -> impl IntoView {
-    let server_count = header.cart_count;
+fn AccountLinks(header: HeaderData) -> impl IntoView {
     view! {
-        <a href="/cart" class="hover:text-brand" data-testid="cart-link">
-            {move || format!("Cart ({})", cart_count.get_or(server_count))}
-        </a>
+        <CartLink server_count=header.cart_count/>
         {match header.viewer {
             Some(viewer) => view! {
                 {viewer.is_staff.then(|| view! { <a href="/admin" class="hover:text-brand">"Admin"</a> })}

@@ -1,8 +1,8 @@
 //! `Add to wishlist` / `Remove from wishlist` for one product, on its page
-//! and on its card. With JavaScript it posts in the background and the
-//! button flips in place; without, it is a plain POST that comes back to
-//! the page. A guest is sent to sign in, and the product is saved as they
-//! do (the session remembers it).
+//! and on its card. The form is an island: with JavaScript it posts in the
+//! background and the button flips in place; without, it is a plain POST
+//! that comes back to the page. A guest is sent to sign in, and the product
+//! is saved as they do (the session remembers it).
 
 use leptos::prelude::*;
 
@@ -72,8 +72,17 @@ pub fn WishlistButton(
 ) -> impl IntoView {
     let slugs = use_context::<WishlistedSlugs>();
     let (slug, product_name) = (StoredValue::new(slug), StoredValue::new(product_name));
+    // Where a plain POST comes back to: this page, as it was asked for.
+    let location = leptos_router::hooks::use_location();
+    let back = StoredValue::new({
+        let (path, query) = (location.pathname.get_untracked(), location.search.get_untracked());
+        if query.is_empty() { path } else { format!("{path}?{query}") }
+    });
     let form = move |saved_at_first: bool| {
-        view! { <WishlistForm slug=slug.get_value() product_name=product_name.get_value() compact saved_at_first/> }
+        view! {
+            <WishlistForm slug=slug.get_value() product_name=product_name.get_value() back=back.get_value()
+                compact saved_at_first/>
+        }
     };
     view! {
         <Suspense fallback=move || form(false)>
@@ -88,19 +97,20 @@ pub fn WishlistButton(
     }
 }
 
-#[component]
-fn WishlistForm(slug: String, product_name: String, compact: bool, saved_at_first: bool) -> impl IntoView {
+#[island]
+fn WishlistForm(
+    slug: String,
+    product_name: String,
+    back: String,
+    compact: bool,
+    saved_at_first: bool,
+) -> impl IntoView {
     let action = ServerAction::<SetWishlisted>::new();
     // What the page was rendered with, then whatever the last post answered.
     let saved = move || match action.value().get() {
         Some(Ok(saved)) => saved,
         _ => saved_at_first,
     };
-    let location = leptos_router::hooks::use_location();
-    let back = Memo::new(move |_| {
-        let (path, query) = (location.pathname.get(), location.search.get());
-        if query.is_empty() { path } else { format!("{path}?{query}") }
-    });
     let class = if compact {
         "relative z-10 rounded-full border border-line bg-white/90 p-2 text-lg leading-none hover:border-brand"
     } else {
@@ -110,7 +120,7 @@ fn WishlistForm(slug: String, product_name: String, compact: bool, saved_at_firs
         <ActionForm action attr:class=if compact { "absolute right-2 top-2 z-10" } else { "" }>
             <input type="hidden" name="slug" value=slug/>
             <input type="hidden" name="save" value=move || (!saved()).to_string()/>
-            <input type="hidden" name="back" value=move || back.get()/>
+            <input type="hidden" name="back" value=back/>
             <button type="submit" class=class
                     title=move || format!("{} {}", if saved() { "Remove from wishlist:" } else { "Add to wishlist:" }, product_name)
                     disabled=move || action.pending().get()>

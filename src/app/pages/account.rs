@@ -127,7 +127,7 @@ pub async fn remove_address(id: i64) -> Result<(), FormError> {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let overview = Resource::new_blocking(|| (), |_| load_account());
+    let overview = Resource::new(|| (), |_| load_account());
     view! {
         <Title text="Your account"/>
         <Meta name="robots" content="noindex"/>

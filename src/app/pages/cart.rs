@@ -60,7 +60,7 @@ pub async fn remove_cart_line(line_id: i64) -> Result<(), FormError> {
 
 #[component]
 pub fn CartPage() -> impl IntoView {
-    let data = Resource::new_blocking(|| (), |_| load_cart());
+    let data = Resource::new(|| (), |_| load_cart());
     let update_error = last_error(ServerAction::<UpdateCartLine>::new());
     let remove_error = last_error(ServerAction::<RemoveCartLine>::new());
     view! {

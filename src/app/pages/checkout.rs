@@ -145,7 +145,7 @@ pub async fn place_order(
 
 #[component]
 pub fn CheckoutPage() -> impl IntoView {
-    let data = Resource::new_blocking(|| (), |_| load_checkout());
+    let data = Resource::new(|| (), |_| load_checkout());
     view! {
         <Title text="Checkout"/>
         <Meta name="robots" content="noindex"/>
@@ -176,7 +176,6 @@ fn CheckoutForm(data: CheckoutData) -> impl IntoView {
         Some("express") => ShippingMethod::Express,
         _ => ShippingMethod::Standard,
     };
-    let method = RwSignal::new(initial_method);
     let CheckoutData { cart, addresses, pricing, idempotency_key } = data;
     let subtotal = cart.subtotal_cents;
     view! {
@@ -185,10 +184,10 @@ fn CheckoutForm(data: CheckoutData) -> impl IntoView {
             <div class="space-y-6">
                 <FormAlert error=error.clone().filter(|e| e.message.is_some() || !e.fields.is_empty())/>
                 {address_section(addresses, error.as_ref())}
-                {shipping_section(pricing, subtotal, &cart.currency, initial_method, method, error.as_ref())}
+                {shipping_section(pricing, subtotal, &cart.currency, initial_method, error.as_ref())}
                 {payment_section(error.as_ref())}
             </div>
-            {summary_section(cart, pricing, method)}
+            {summary_section(cart, pricing, initial_method)}
         </form>
     }
 }
@@ -244,7 +243,6 @@ fn shipping_section(
     subtotal: i64,
     currency: &str,
     initial_method: ShippingMethod,
-    method: RwSignal<ShippingMethod>,
     error: Option<&FormError>,
 ) -> AnyView {
     let options = [ShippingMethod::Standard, ShippingMethod::Express].map(|option| {
@@ -256,8 +254,7 @@ fn shipping_section(
             <label class="flex items-center justify-between gap-3 py-1 text-sm">
                 <span class="flex items-center gap-2">
                     <input type="radio" name="shipping_method" value=option.as_str()
-                        checked=initial_method == option
-                        on:change=move |_| method.set(option)/>
+                        checked=initial_method == option/>
                     {option.label()}
                 </span>
                 <span class="font-medium">{price}</span>
@@ -297,7 +294,7 @@ fn payment_section(error: Option<&FormError>) -> AnyView {
 }
 
 /// The lines, the totals for the chosen shipping method and the button.
-fn summary_section(cart: Cart, pricing: Pricing, method: RwSignal<ShippingMethod>) -> AnyView {
+fn summary_section(cart: Cart, pricing: Pricing, initial_method: ShippingMethod) -> AnyView {
     let currency = cart.currency;
     let subtotal = cart.subtotal_cents;
     let lines = cart
@@ -317,7 +314,7 @@ fn summary_section(cart: Cart, pricing: Pricing, method: RwSignal<ShippingMethod
         <aside class=format!("{SECTION_CLASS} h-fit space-y-3") aria-labelledby="summary-heading">
             <h2 id="summary-heading" class="text-lg font-semibold">"Order summary"</h2>
             <ul class="divide-y divide-line text-sm">{lines}</ul>
-            <Summary pricing subtotal method currency/>
+            <Summary pricing subtotal initial_method currency/>
             <button type="submit" class=format!("w-full {PRIMARY_BUTTON_CLASS}")>"Place order"</button>
         </aside>
     }
@@ -326,9 +323,24 @@ fn summary_section(cart: Cart, pricing: Pricing, method: RwSignal<ShippingMethod
 
 /// Subtotal, shipping, tax and total for the chosen shipping method; the
 /// server computes the same numbers with the same `Pricing` when the order
-/// is placed.
-#[component]
-fn Summary(pricing: Pricing, subtotal: i64, method: RwSignal<ShippingMethod>, currency: String) -> impl IntoView {
+/// is placed. An island: with JavaScript the totals follow the shipping
+/// choice as it changes; without, they are those of the method the page
+/// was rendered with.
+#[island]
+fn Summary(pricing: Pricing, subtotal: i64, initial_method: ShippingMethod, currency: String) -> impl IntoView {
+    let method = RwSignal::new(initial_method);
+    // The shipping choice is another part of the form, outside this island:
+    // its change events bubble up to the window.
+    let listener = window_event_listener(leptos::ev::change, move |event| {
+        use leptos::wasm_bindgen::JsCast;
+        let input = event.target().and_then(|target| target.dyn_into::<leptos::web_sys::HtmlInputElement>().ok());
+        if let Some(input) = input.filter(|input| input.name() == "shipping_method")
+            && let Ok(chosen) = input.value().parse::<ShippingMethod>()
+        {
+            method.set(chosen);
+        }
+    });
+    on_cleanup(move || listener.remove());
     let totals = move || pricing.totals(subtotal, method.get());
     view! {
         <dl class="space-y-1 text-sm">

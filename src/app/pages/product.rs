@@ -5,7 +5,12 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use nexus_model::{ProductDetail, catalog::Variant, product_query::encode, variant_choice};
+use nexus_model::{
+    ProductDetail,
+    catalog::{ProductImage, Variant},
+    product_query::encode,
+    variant_choice,
+};
 
 use crate::app::{
     components::{
@@ -197,9 +202,7 @@ fn capitalise(word: &str) -> String {
 
 #[component]
 fn Gallery(product: ProductDetail) -> impl IntoView {
-    let (current, set_current) = signal(0usize);
-    let images = product.images.clone();
-    if images.is_empty() {
+    if product.images.is_empty() {
         let style = placeholder_style(product.id);
         let initial = product.name.chars().next().unwrap_or('?').to_string();
         return view! {
@@ -210,6 +213,14 @@ fn Gallery(product: ProductDetail) -> impl IntoView {
         }
         .into_any();
     }
+    view! { <Photos images=product.images/> }.into_any()
+}
+
+/// The main photo and the thumbnails that switch it: an island, since
+/// switching happens in the browser. `images` is never empty.
+#[island]
+fn Photos(images: Vec<ProductImage>) -> impl IntoView {
+    let (current, set_current) = signal(0usize);
     let main_images = StoredValue::new(images.clone());
     view! {
         <div>

@@ -26,7 +26,7 @@ pub async fn load_wishlist() -> Result<Option<Wishlist>, ServerFnError> {
 #[component]
 pub fn WishlistPage() -> impl IntoView {
     WishlistedSlugs::provide();
-    let wishlist = Resource::new_blocking(|| (), |_| load_wishlist());
+    let wishlist = Resource::new(|| (), |_| load_wishlist());
     view! {
         <Title text="Your wishlist"/>
         <Meta name="robots" content="noindex"/>

@@ -35,7 +35,7 @@ const FILES: [(&str, &str); 3] = [
 #[component]
 pub fn AdminCatalogFiles() -> impl IntoView {
     let token = use_query_map().with_untracked(|q| q.get("notice"));
-    let notice = Resource::new_blocking(move || token.clone(), load_import_notice);
+    let notice = Resource::new(move || token.clone(), load_import_notice);
     view! {
         <Title text="Import or export the catalog"/>
         <h1 class="text-2xl font-bold">"Import or export the catalog"</h1>

@@ -90,7 +90,7 @@ pub async fn delete_category(id: i64) -> Result<(), FormError> {
 /// Every category with its depth, in tree order, for the parent pickers.
 #[component]
 pub fn AdminCategories() -> impl IntoView {
-    let tree = Resource::new_blocking(|| (), |_| load_categories());
+    let tree = Resource::new(|| (), |_| load_categories());
     let query = use_query_map();
     let saved = query.with_untracked(|q| q.get("saved"));
     let editing = query.with_untracked(|q| q.get("edit").and_then(|id| id.parse::<i64>().ok()));

@@ -57,7 +57,7 @@ pub async fn load_dashboard() -> Result<Dashboard, ServerFnError> {
 
 #[component]
 pub fn AdminDashboard() -> impl IntoView {
-    let dashboard = Resource::new_blocking(|| (), |_| load_dashboard());
+    let dashboard = Resource::new(|| (), |_| load_dashboard());
     view! {
         <Title text="Dashboard"/>
         <h1 class="text-2xl font-bold">"Dashboard"</h1>

@@ -175,7 +175,7 @@ fn list_view(list: EmailList) -> AnyView {
 pub fn AdminEmail() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let email = Resource::new_blocking(move || id.get(), load_email);
+    let email = Resource::new(move || id.get(), load_email);
     view! {
         <Suspense fallback=|| view! { <p class="mt-4 text-muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

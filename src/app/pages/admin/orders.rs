@@ -296,7 +296,7 @@ fn action_label(status: OrderStatus) -> &'static str {
 pub fn AdminOrder() -> impl IntoView {
     let params = use_params_map();
     let number = Memo::new(move |_| params.with(|p| p.get("number").unwrap_or_default()));
-    let order = Resource::new_blocking(move || number.get(), load_staff_order);
+    let order = Resource::new(move || number.get(), load_staff_order);
     view! {
         <Suspense fallback=|| view! { <p class="mt-4 text-muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -368,7 +368,7 @@ pub async fn delete_image(product_slug: String, image_id: i64) -> Result<(), For
 
 #[component]
 pub fn AdminProductNew() -> impl IntoView {
-    let editor = Resource::new_blocking(|| (), |_| load_product_editor(None, None));
+    let editor = Resource::new(|| (), |_| load_product_editor(None, None));
     view! {
         <Title text="New product"/>
         <h1 class="text-2xl font-bold">"New product"</h1>
@@ -389,10 +389,8 @@ pub fn AdminProductEdit() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
     let notice = use_query_map().with_untracked(|q| q.get("notice"));
-    let editor = Resource::new_blocking(
-        move || (slug.get(), notice.clone()),
-        |(slug, notice)| load_product_editor(Some(slug), notice),
-    );
+    let editor =
+        Resource::new(move || (slug.get(), notice.clone()), |(slug, notice)| load_product_editor(Some(slug), notice));
     let saved = use_query_map().with_untracked(|q| q.get("saved"));
     view! {
         <Suspense fallback=|| view! { <p class="mt-4 text-muted">"Loading…"</p> }>

@@ -56,7 +56,7 @@ pub fn AdminReports() -> impl IntoView {
             (get("from"), get("to"))
         })
     });
-    let page = Resource::new_blocking(move || range.get(), |(from, to)| load_report(from, to));
+    let page = Resource::new(move || range.get(), |(from, to)| load_report(from, to));
     view! {
         <Title text="Reports"/>
         <h1 class="text-2xl font-bold">"Reports"</h1>
