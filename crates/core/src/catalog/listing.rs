@@ -214,12 +214,21 @@ fn page_query<'a>(filters: &Filters<'_>, words: &[String], matching: Matching) -
     select
 }
 
-/// A read transaction in which `%>` accepts one-typo matches.
+/// A read transaction in which `%>` accepts one-typo matches, read
+/// through the trigram index. With plain index scans allowed, the capped
+/// count (`LIMIT` 10,001) looks cheapest walking the listed-name index and
+/// testing every name against the words: 30 ms on the 20,000-product
+/// bench catalog where the trigram bitmap takes 3 ms (`EXPLAIN ANALYZE`,
+/// `orgnizer`). Bitmap scans, of every index, stay allowed.
 async fn begin_typo_tolerant(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query!("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)", TYPO_SIMILARITY)
-        .fetch_one(&mut *tx)
-        .await?;
+    sqlx::query(
+        "SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
+                set_config('enable_indexscan', 'off', true), set_config('enable_indexonlyscan', 'off', true)",
+    )
+    .bind(TYPO_SIMILARITY)
+    .execute(&mut *tx)
+    .await?;
     Ok(tx)
 }
 
