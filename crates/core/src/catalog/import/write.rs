@@ -65,21 +65,24 @@ pub(super) async fn write_catalog(
     if own_products {
         execute(tx, ADOPT_PRODUCTS).await?;
     }
-    let set_aside = set_aside_indexes(tx, "products").await?;
+    // Set aside until every row below is written: the stock recount
+    // updates each product it marks in stock, and with the indexes in
+    // place each such update is a new entry in every one of them (the
+    // search document's GIN included).
+    let mut set_aside = set_aside_indexes(tx, "products").await?;
     add_written(tx, UPSERT_PRODUCTS, &mut summary.products).await?;
-    rebuild(tx, set_aside).await?;
     progress("products", summary.products.rows, summary.products.rows);
     if own_variants {
         execute(tx, ADOPT_VARIANTS).await?;
     }
-    let set_aside = set_aside_indexes(tx, "variants").await?;
+    set_aside.extend(set_aside_indexes(tx, "variants").await?);
     add_written(tx, UPSERT_VARIANTS, &mut summary.variants).await?;
     progress("variants", summary.variants.rows, summary.variants.rows);
     add_written(tx, UPSERT_DEFAULT_VARIANTS, &mut summary.default_variants).await?;
-    rebuild(tx, set_aside).await?;
     progress("default variants", summary.default_variants.rows, summary.default_variants.rows);
 
     recount_stock_totals(tx).await?;
+    set_aside.extend(set_aside_indexes(tx, "inventory_ledger").await?);
     // The ledger rows of every change, and the low-stock alerts of those
     // that crossed a threshold (a fresh import starts from zero and crosses
     // nothing).
@@ -95,6 +98,7 @@ pub(super) async fn write_catalog(
     .bind(actor)
     .fetch_all(&mut **tx)
     .await?;
+    rebuild(tx, set_aside).await?;
     low_stock::enqueue(tx, jobs, &alerts).await?;
     if let Some(actor_id) = actor {
         let change = CatalogChange::Imported {
@@ -106,16 +110,16 @@ pub(super) async fn write_catalog(
     Ok(summary)
 }
 
-/// The definitions of the secondary indexes of `table` (`products` or
-/// `variants`), dropped for a bulk load when the table is empty — a fresh
-/// store's first import — to be built again by [`rebuild`] once its rows
-/// are in: one sorted pass per index instead of an entry per row as rows
-/// arrive, which for the search and trigram indexes means a GIN insertion
-/// per row. Only when empty, because a dropped index locks the table
-/// against every reader until the import commits, which a store without
-/// products does not miss. Unique indexes stay: the upserts' conflict
-/// targets need them, and they keep the table's uniqueness rules while the
-/// rows go in.
+/// The definitions of the secondary indexes of `table` (`products`,
+/// `variants` or `inventory_ledger`), dropped for a bulk load when the
+/// table is empty — a fresh store's first import — to be built again by
+/// [`rebuild`] once the import's rows are in: one sorted pass per index
+/// instead of an entry per row as rows arrive, which for the search and
+/// trigram indexes means a GIN insertion per row. Only when empty, because
+/// a dropped index locks the table against every reader until the import
+/// commits, which a store without products does not miss. Unique indexes
+/// stay: the upserts' conflict targets need them, and they keep the
+/// table's uniqueness rules while the rows go in.
 async fn set_aside_indexes(tx: &mut Tx<'_>, table: &str) -> Result<Vec<String>, sqlx::Error> {
     let empty: bool =
         sqlx::query_scalar(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})")).fetch_one(&mut **tx).await?;
