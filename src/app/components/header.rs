@@ -53,10 +53,11 @@ pub fn Header() -> impl IntoView {
                 <a href="/" class="text-2xl font-extrabold tracking-tight text-brand">{STORE_NAME}</a>
                 <Suspense fallback=|| view! { <CategoryMenu departments=Vec::new() problem=None/> }>
                     {move || Suspend::new(async move {
-                        match departments.await {
-                            Ok(list) => view! { <CategoryMenu departments=list problem=None/> },
-                            Err(error) => view! { <CategoryMenu departments=Vec::new() problem=Some(error.to_string())/> },
-                        }
+                        let (departments, problem) = match departments.await {
+                            Ok(list) => (list, None),
+                            Err(error) => (Vec::new(), Some(error.to_string())),
+                        };
+                        view! { <CategoryMenu departments problem/> }
                     })}
                 </Suspense>
                 <form action="/search" method="get" role="search" class="order-last flex w-full gap-2 sm:order-none sm:flex-1">
