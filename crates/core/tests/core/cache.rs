@@ -1,7 +1,8 @@
 //! The cache: writes retire reads on every instance, an entry filed under
 //! several namespaces is retired by any of them, Redis outages degrade
-//! to PostgreSQL and recover by themselves, and no crowd of readers loads
-//! one key more than once (single flight, stale while rebuilding).
+//! to PostgreSQL and recover by themselves, no crowd of readers loads
+//! one key more than once (single flight, stale while rebuilding), and a
+//! hot entry is served from the process until a write anywhere retires it.
 
 use std::{
     sync::{
@@ -34,10 +35,40 @@ async fn catalog_writes_invalidate_cached_reads_on_every_instance(pool: PgPool) 
     // Still cached: the write above bypassed the service on purpose.
     let cached = second.catalog.list_products(&query).await.unwrap();
     assert_eq!(cached.items[0].price_cents, newest.price_cents, "served from the shared cache");
+    wait_until("the second instance keeps entries near", || second.cache().near_status().0).await;
+    let kept = second.catalog.list_products(&query).await.unwrap();
+    assert_eq!(kept.items[0].price_cents, newest.price_cents, "kept near by the second instance");
 
+    let (_, heard) = second.cache().near_status();
     first.catalog.invalidate().await;
+    // The second instance drops its near copy when the first's message
+    // arrives; Redis has retired the shared entry already.
+    wait_until("the second instance hears the write", || second.cache().near_status().1 > heard).await;
     let fresh = second.catalog.list_products(&query).await.unwrap();
     assert_eq!(fresh.items[0].price_cents.0, 4242);
+}
+
+#[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
+async fn a_hot_entry_is_served_from_the_process_until_a_write_retires_it(pool: PgPool) {
+    let cache = support::cache_for(&pool, &support::redis_url()).await;
+    let read = |value: u32| cache.get_or_load(&["catalog"], "list", TTL, move || async move { Ok::<_, Failed>(value) });
+    assert_eq!(read(1).await, Ok(1), "a miss loads");
+    wait_until("entries are kept near", || cache.near_status().0).await;
+    assert_eq!(read(2).await, Ok(1), "a hit in Redis, now kept near");
+
+    // Gone from Redis behind the cache's back: only the copy kept in the
+    // process can still answer.
+    let (stamp, _) = cache.read_versioned::<u32>(&["catalog"], "list").await.expect("Redis answers");
+    let mut redis =
+        redis::Client::open(support::redis_url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let removed: i64 = redis::cmd("DEL").arg(stamp.key("list")).query_async(&mut redis).await.unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(read(3).await, Ok(1), "served near");
+
+    cache.invalidate("product:lamp").await;
+    assert_eq!(read(4).await, Ok(1), "another namespace's write leaves it");
+    cache.invalidate("catalog").await;
+    assert_eq!(read(5).await, Ok(5), "a write of this process retires it before it returns");
 }
 
 #[sqlx::test(migrator = "nexus_core::db::MIGRATOR")]
@@ -341,10 +372,17 @@ async fn the_cache_degrades_when_redis_stops_and_recovers_when_it_returns(pool: 
     wait_for_status(&cache, CacheStatus::Ok).await;
     cache.invalidate("catalog").await;
     assert_eq!(version(&cache).await.as_deref(), Some("1"));
+    let read = |value: u32| cache.get_or_load(&["catalog"], "list", TTL, move || async move { Ok::<_, Failed>(value) });
+    assert_eq!(read(1).await, Ok(1));
+    wait_until("entries are kept near", || cache.near_status().0).await;
+    assert_eq!(read(2).await, Ok(1), "kept near");
 
     drop(redis);
     wait_for_status(&cache, CacheStatus::Degraded).await;
     assert_eq!(version(&cache).await, None, "a miss, not an error");
+    // Writes may now go unheard, so nothing is served near.
+    wait_until("the near cache is off", || !cache.near_status().0).await;
+    assert_eq!(read(3).await, Ok(3), "loaded, not served near");
 
     let _redis = RedisProcess::start(port);
     wait_for_status(&cache, CacheStatus::Ok).await;

@@ -21,6 +21,12 @@
 //! of the process wait for that load, and another instance's callers wait,
 //! boundedly, for the value the lock holder stores. Staleness only ever
 //! stretches the time to live; an entry of a retired version is never served.
+//!
+//! A fresh entry read from Redis is also kept in the process for a moment
+//! (the [`near`] cache), so a hot key is served without a round trip; a
+//! retirement reaches those copies by a published message.
+
+mod near;
 
 use std::{
     any::Any,
@@ -36,6 +42,9 @@ use std::{
 use redis::{AsyncCommands, aio::ConnectionManager, aio::ConnectionManagerConfig};
 use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::watch;
+
+pub use near::NEAR_TTL;
+use near::NearCache;
 
 /// How long one Redis command may take before we treat Redis as down, unless
 /// the store sets its own (`REDIS_TIMEOUT_MS`).
@@ -207,6 +216,9 @@ pub struct Cache {
 
 struct Inner {
     manager: Option<ConnectionManager>,
+    /// For the near cache's subscription, which needs its own connection.
+    client: Option<redis::Client>,
+    near: Arc<NearCache>,
     /// Prepended to every key, so several stores (or test databases) can
     /// share one Redis without reading each other's entries.
     prefix: String,
@@ -246,6 +258,23 @@ struct Entry<T> {
     /// Within its time to live; past it the entry is stale (kept for
     /// [`STALE_FOR`] more).
     fresh: bool,
+}
+
+/// An entry as Redis holds it: the stored bytes and the milliseconds it
+/// has left there (its time to live plus [`STALE_FOR`]; -1 for no expiry).
+struct Stored {
+    bytes: Vec<u8>,
+    expires_in_ms: i64,
+}
+
+impl Stored {
+    /// How long it stays fresh; zero when it is stale.
+    fn fresh_for(&self) -> Duration {
+        match self.expires_in_ms {
+            -1 => Duration::MAX,
+            ms => Duration::from_millis(u64::try_from(ms).unwrap_or(0)).saturating_sub(STALE_FOR),
+        }
+    }
 }
 
 /// What a caller does about a key no entry answers.
@@ -375,7 +404,8 @@ impl Cache {
     /// before Redis counts as down: a remote Redis, or a machine as loaded as
     /// a test run, may need longer than the default.
     pub fn with_timeout(redis_url: &str, prefix: impl Into<String>, command_timeout: Duration) -> Self {
-        let manager = redis::Client::open(redis_url).ok().and_then(|client| {
+        let client = redis::Client::open(redis_url).ok();
+        let manager = client.clone().and_then(|client| {
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(command_timeout))
                 .set_response_timeout(Some(command_timeout))
@@ -390,6 +420,8 @@ impl Cache {
             inner: Arc::new(Inner {
                 degraded: AtomicBool::new(manager.is_none()),
                 manager,
+                client,
+                near: Arc::new(NearCache::new()),
                 prefix: prefix.into(),
                 command_timeout,
                 retry_at: Mutex::new(None),
@@ -426,7 +458,8 @@ impl Cache {
 
     /// The same cache, its reads counted under another metric (the page
     /// cache's own), with a `result` label saying what each caller got:
-    /// `hit`, `stale` (served past its time to live), `refresh` (rebuilt a
+    /// `near` (a fresh entry this process kept, see [`near`]), `hit` (a
+    /// fresh entry from Redis), `stale` (served past its time to live), `refresh` (rebuilt a
     /// stale entry), `miss` (ran the loader for a missing entry) or
     /// `coalesced` (got another caller's load, of this instance or another).
     pub fn counted_as(&self, counter: &'static str) -> Self {
@@ -445,18 +478,36 @@ impl Cache {
         }
         self.inner.local_writes.fetch_add(1, Ordering::SeqCst);
         let keys: Vec<String> = namespaces.iter().map(|namespace| self.version_key(namespace)).collect();
+        let (channel, message) = (self.retirements_channel(), near::retirement_message(namespaces));
         let bumped: Option<()> = self
             .run(|mut conn| async move {
                 let mut pipe = redis::pipe();
                 for key in &keys {
                     pipe.incr(key, 1).ignore();
                 }
+                // After the bumps: an instance that hears it reads the new versions.
+                pipe.publish(channel, message).ignore();
                 pipe.query_async(&mut conn).await
             })
             .await;
+        // After the bumps too, so a read of this process that began before
+        // them does not keep what it read.
+        self.inner.near.retire(namespaces);
         if bumped.is_none() {
             tracing::warn!(?namespaces, "could not invalidate cache namespaces; entries expire by TTL");
         }
+    }
+
+    /// Where retirements are published, for every instance's near cache.
+    fn retirements_channel(&self) -> String {
+        format!("{}:retired", self.inner.prefix)
+    }
+
+    /// Whether this process now keeps fresh entries near (its subscription
+    /// to retirements is up), and how many retirements it has applied: what
+    /// tests wait on to know another instance's write has reached it.
+    pub fn near_status(&self) -> (bool, u64) {
+        (self.inner.near.is_live(), self.inner.near.retirements())
     }
 
     /// Cache-aside read: the entry under the current versions of
@@ -483,13 +534,23 @@ impl Cache {
         E: ShareError + Send + 'static,
         Fut: Future<Output = Result<T, E>>,
     {
-        let Some((stamp, entry)) = self.read_entry::<T>(namespaces, key).await else {
+        let namespace_prefix = self.namespace_prefix(namespaces);
+        let near_key = format!("{namespace_prefix}:{key}");
+        if let Some(value) = self.near_value(&near_key) {
+            self.count("near");
+            return Ok(value);
+        }
+        let retirements = self.inner.near.retirements();
+        let Some((stamp, stored)) = self.read_stored(namespace_prefix, namespaces, key).await else {
             let writes = self.inner.local_writes.load(Ordering::SeqCst);
             let flight = format!("local:{writes}:{}:{key}", namespaces.join("+"));
             return self.coalesce(&flight, None, load).await;
         };
+        if let Some(stored) = &stored {
+            self.inner.near.keep(&near_key, namespaces, &stored.bytes, stored.fresh_for(), retirements);
+        }
         let entry_key = stamp.key(key);
-        match entry {
+        match stored.and_then(|stored| decode(key, stored)) {
             Some(Entry { value, fresh: true }) => {
                 self.count("hit");
                 Ok(value)
@@ -497,6 +558,15 @@ impl Cache {
             Some(Entry { value, fresh: false }) => Ok(self.refresh(&entry_key, ttl, value, load).await),
             None => self.coalesce(&entry_key, Some(ttl), load).await,
         }
+    }
+
+    /// A fresh entry this process keeps near, decoded; starts the near
+    /// cache's listener if it is not running.
+    fn near_value<T: DeserializeOwned>(&self, near_key: &str) -> Option<T> {
+        let client = self.inner.client.as_ref()?;
+        near::listen(&self.inner.near, client, &self.retirements_channel(), self.inner.command_timeout);
+        let bytes = self.inner.near.get(near_key)?;
+        serde_json::from_slice(&bytes).ok()
     }
 
     /// A stale entry: rebuilt by this caller if no one else (of this
@@ -772,13 +842,31 @@ impl Cache {
         Some((stamp, entry.map(|entry| entry.value)))
     }
 
-    /// The versions, the entry and whether it is fresh, in one round trip
-    /// (a small Lua script reads all). An undecodable entry is a miss.
+    /// The versions and the entry, decoded, with whether it is fresh. An
+    /// undecodable entry is a miss.
     async fn read_entry<T: DeserializeOwned>(
         &self,
         namespaces: &[&str],
         key: &str,
     ) -> Option<(VersionStamp, Option<Entry<T>>)> {
+        let (stamp, stored) = self.read_stored(self.namespace_prefix(namespaces), namespaces, key).await?;
+        Some((stamp, stored.and_then(|stored| decode(key, stored))))
+    }
+
+    /// Every namespace is named in the key, so two sets of namespaces
+    /// with the same versions can never share an entry.
+    fn namespace_prefix(&self, namespaces: &[&str]) -> String {
+        format!("{}:{}", self.inner.prefix, namespaces.join("+"))
+    }
+
+    /// The versions and the entry as stored, in one round trip (a small
+    /// Lua script reads all).
+    async fn read_stored(
+        &self,
+        namespace_prefix: String,
+        namespaces: &[&str],
+        key: &str,
+    ) -> Option<(VersionStamp, Option<Stored>)> {
         static READ_VERSIONED: LazyLock<redis::Script> = LazyLock::new(|| {
             redis::Script::new(
                 "local versions = {}
@@ -789,26 +877,15 @@ impl Cache {
             )
         });
         assert!(!namespaces.is_empty(), "a cached entry belongs to at least one namespace");
-        // Every namespace is named in the key, so two sets of namespaces
-        // with the same versions can never share an entry.
-        let namespace_prefix = format!("{}:{}", self.inner.prefix, namespaces.join("+"));
         let mut invocation = READ_VERSIONED.prepare_invoke();
         for namespace in namespaces {
             invocation.key(self.version_key(namespace));
         }
         invocation.arg(&namespace_prefix).arg(key);
-        let (versions, bytes, ttl_ms): (String, Option<Vec<u8>>, i64) =
+        let (versions, bytes, expires_in_ms): (String, Option<Vec<u8>>, i64) =
             self.run(|mut conn| async move { invocation.invoke_async(&mut conn).await }).await?;
-        let entry = bytes.and_then(|bytes| match serde_json::from_slice(&bytes) {
-            // Stored for its time to live plus the stale window: in the
-            // window's last stretch it is stale (-1: no expiry, never stale).
-            Ok(value) => Some(Entry { value, fresh: ttl_ms == -1 || ttl_ms > millis(STALE_FOR) as i64 }),
-            Err(error) => {
-                tracing::warn!(key, %error, "discarding undecodable cache entry");
-                None
-            }
-        });
-        Some((VersionStamp { namespace_prefix, versions }, entry))
+        let stored = bytes.map(|bytes| Stored { bytes, expires_in_ms });
+        Some((VersionStamp { namespace_prefix, versions }, stored))
     }
 
     /// Counts one hit in a fixed window shared by every instance: returns the
@@ -909,6 +986,20 @@ impl Cache {
     fn mark_ok(&self) {
         if self.inner.degraded.swap(false, Ordering::Relaxed) {
             tracing::info!("Redis is reachable again; caching resumed");
+        }
+    }
+}
+
+/// A stored entry decoded; `None` (a miss) when it does not decode.
+fn decode<T: DeserializeOwned>(key: &str, stored: Stored) -> Option<Entry<T>> {
+    // Stored for its time to live plus the stale window: in the window's
+    // last stretch it is stale.
+    let fresh = !stored.fresh_for().is_zero();
+    match serde_json::from_slice(&stored.bytes) {
+        Ok(value) => Some(Entry { value, fresh }),
+        Err(error) => {
+            tracing::warn!(key, %error, "discarding undecodable cache entry");
+            None
         }
     }
 }
