@@ -7,10 +7,10 @@
 //! runs.
 //!
 //! Pages, their server functions, health and metrics are not counted.
-//! The cost is one Redis round trip per request (increment, expiry and
-//! time-to-live in one pipeline), and a token's signature check, which
-//! needs no database and is done once per token (`TokenKeys` remembers the
-//! tokens it verified until they expire).
+//! The cost is one Redis round trip per lease of a caller's budget (a
+//! lease is up to 64 of its numbers; `nexus_core::rate_limit::lease`), and
+//! a token's signature check, which needs no database and is done once per
+//! token (`TokenKeys` remembers the tokens it verified until they expire).
 
 use axum::{
     extract::{Request, State},

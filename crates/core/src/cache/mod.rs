@@ -912,6 +912,37 @@ impl Cache {
         Some((hits, u64::try_from(ttl_ms).unwrap_or(window_ms)))
     }
 
+    /// Takes the next numbers of a fixed-window counter shared by every
+    /// instance: as many as `share`th of the room left below `limit`,
+    /// between 1 and `most`. Returns the first and last taken and the
+    /// milliseconds until the window ends, or `None` when Redis is
+    /// unavailable. A number past `limit` is a refused request's.
+    pub async fn take_numbers(
+        &self,
+        key: &str,
+        window: Duration,
+        limit: u64,
+        most: u64,
+        share: u64,
+    ) -> Option<(u64, u64, u64)> {
+        static TAKE: LazyLock<redis::Script> = LazyLock::new(|| {
+            redis::Script::new(
+                "local room = tonumber(ARGV[2]) - tonumber(redis.call('GET', KEYS[1]) or '0')
+                 local take = math.max(1, math.min(tonumber(ARGV[3]), math.floor(room / tonumber(ARGV[4]))))
+                 local last = redis.call('INCRBY', KEYS[1], take)
+                 redis.call('PEXPIRE', KEYS[1], ARGV[1], 'NX')
+                 return {last - take + 1, last, redis.call('PTTL', KEYS[1])}",
+            )
+        });
+        let key = format!("{}:{key}", self.inner.prefix);
+        let window_ms = millis(window);
+        let mut invocation = TAKE.prepare_invoke();
+        invocation.key(key).arg(window_ms).arg(limit).arg(most).arg(share.max(1));
+        let (first, last, ttl_ms): (u64, u64, i64) =
+            self.run(|mut conn| async move { invocation.invoke_async(&mut conn).await }).await?;
+        Some((first, last, u64::try_from(ttl_ms).unwrap_or(window_ms)))
+    }
+
     /// Forgets a counter (a successful sign-in clears its failures).
     pub async fn forget(&self, key: &str) {
         let key = format!("{}:{key}", self.inner.prefix);

@@ -16,6 +16,7 @@ mod import_checks;
 mod import_report;
 mod inventory;
 mod jobs;
+mod rate_limits;
 mod reviews;
 mod staff;
 mod stock;

@@ -28,14 +28,19 @@ pub fn redis_url() -> String {
 /// across runs, and a freshly created cluster hands out the same OIDs again
 /// while a Redis that outlived an earlier run may still hold its entries.
 pub async fn cache_for(pool: &PgPool, redis_url: &str) -> Cache {
+    // Seconds, not production's 250 ms: a loaded test machine now and then
+    // answers late, and a cache that counts as down changes what tests see.
+    Cache::with_timeout(redis_url, cache_prefix(pool).await, std::time::Duration::from_secs(5))
+}
+
+/// The prefix of every Redis key of the test's cache.
+pub async fn cache_prefix(pool: &PgPool) -> String {
     static RUN: LazyLock<String> = LazyLock::new(|| nexus_core::random::random_hex(4));
     let oid: i64 = sqlx::query_scalar("SELECT oid::bigint FROM pg_database WHERE datname = current_database()")
         .fetch_one(pool)
         .await
         .unwrap();
-    // Seconds, not production's 250 ms: a loaded test machine now and then
-    // answers late, and a cache that counts as down changes what tests see.
-    Cache::with_timeout(redis_url, format!("test:{}:{oid}", *RUN), std::time::Duration::from_secs(5))
+    format!("test:{}:{oid}", *RUN)
 }
 
 pub fn settings() -> Settings {

@@ -3,7 +3,11 @@
 //! in Redis, so every app instance shares one count per client IP, account
 //! or access token. When Redis is down each instance keeps counting on its
 //! own, so an attacker gains at most a factor of the instance count rather
-//! than unlimited attempts.
+//! than unlimited attempts. API budgets are taken from Redis a few numbers
+//! at a time ([`lease`]), so a busy caller does not cost a round trip per
+//! request.
+
+mod lease;
 
 use std::{
     collections::HashMap,
@@ -13,6 +17,7 @@ use std::{
 };
 
 use crate::cache::Cache;
+use lease::{LEASE_MOST, LEASE_SHARE, Lease, Leases};
 
 /// At most `max` hits per `window`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,11 +172,13 @@ pub struct RateLimiter {
     cache: Cache,
     /// Per-instance windows, used only while Redis is unavailable.
     local: Arc<Mutex<HashMap<String, (u64, Instant)>>>,
+    /// Numbers of API budgets this instance took and has not handed out.
+    leases: Arc<Leases>,
 }
 
 impl RateLimiter {
     pub fn new(cache: Cache) -> Self {
-        Self { cache, local: Arc::default() }
+        Self { cache, local: Arc::default(), leases: Arc::default() }
     }
 
     /// Counts one attempt at `key` and refuses it beyond the limit.
@@ -180,9 +187,25 @@ impl RateLimiter {
         if tally.allowed() { Ok(()) } else { Err(tally.retry_after()) }
     }
 
-    /// Counts one API request of `caller` against the budget of its kind.
+    /// Counts one API request of `caller` against the budget of its kind,
+    /// with a number leased earlier when this instance holds one.
     pub async fn api_request(&self, caller: &ApiCaller, access: ApiAccess, limits: &RateLimits) -> Tally {
-        self.count(&caller.key(access), limits.api(access)).await
+        let key = format!("rl:{}", caller.key(access));
+        let limit = limits.api(access);
+        let now = Instant::now();
+        if let Some((hits, ends)) = self.leases.take(&key, now) {
+            return tallied(limit, hits, ends.saturating_duration_since(now));
+        }
+        let taken = self.cache.take_numbers(&key, limit.window, limit.max, LEASE_MOST, LEASE_SHARE).await;
+        let (hits, resets_in) = match taken {
+            Some((first, last, remaining_ms)) => {
+                let resets_in = Duration::from_millis(remaining_ms);
+                self.leases.hold(&key, Lease { next: first + 1, last, ends: now + resets_in }, now);
+                (first, resets_in)
+            }
+            None => self.hit_locally(&key, limit.window),
+        };
+        tallied(limit, hits, resets_in)
     }
 
     /// Counts one attempt at `key` and says where its window stands; the
@@ -193,11 +216,7 @@ impl RateLimiter {
             Some((hits, remaining_ms)) => (hits, Duration::from_millis(remaining_ms)),
             None => self.hit_locally(&key, limit.window),
         };
-        let tally = Tally { limit: limit.max, hits, resets_in };
-        if !tally.allowed() {
-            metrics::counter!("nexus_rate_limited_total").increment(1);
-        }
-        tally
+        tallied(limit, hits, resets_in)
     }
 
     /// Clears the count at `key`.
@@ -221,6 +240,15 @@ impl RateLimiter {
         entry.0 += 1;
         (entry.0, entry.1 - now)
     }
+}
+
+/// Where an attempt leaves its window, counted as refused past the limit.
+fn tallied(limit: Limit, hits: u64, resets_in: Duration) -> Tally {
+    let tally = Tally { limit: limit.max, hits, resets_in };
+    if !tally.allowed() {
+        metrics::counter!("nexus_rate_limited_total").increment(1);
+    }
+    tally
 }
 
 /// The budgets of API requests, shared by every adapter (JSON, GraphQL).
