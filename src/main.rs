@@ -79,6 +79,12 @@ impl From<RoleArg> for Role {
     }
 }
 
+/// With the cache's answers served from the process, allocation is a
+/// fifth of a cached API read, and glibc's arenas contend for a lock
+/// between the runtime's threads; see the README's "At a million products".
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::DemoCatalog { products, seed, dir }) = &cli.command {
