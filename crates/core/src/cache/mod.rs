@@ -478,7 +478,7 @@ impl Cache {
         }
         self.inner.local_writes.fetch_add(1, Ordering::SeqCst);
         let keys: Vec<String> = namespaces.iter().map(|namespace| self.version_key(namespace)).collect();
-        let (channel, message) = (self.retirements_channel(), near::retirement_message(namespaces));
+        let (channel, message) = (near::channel(&self.inner.prefix), near::retirement_message(namespaces));
         let bumped: Option<()> = self
             .run(|mut conn| async move {
                 let mut pipe = redis::pipe();
@@ -496,11 +496,6 @@ impl Cache {
         if bumped.is_none() {
             tracing::warn!(?namespaces, "could not invalidate cache namespaces; entries expire by TTL");
         }
-    }
-
-    /// Where retirements are published, for every instance's near cache.
-    fn retirements_channel(&self) -> String {
-        format!("{}:retired", self.inner.prefix)
     }
 
     /// Whether this process now keeps fresh entries near (its subscription
@@ -564,7 +559,7 @@ impl Cache {
     /// cache's listener if it is not running.
     fn near_value<T: DeserializeOwned>(&self, near_key: &str) -> Option<T> {
         let client = self.inner.client.as_ref()?;
-        near::listen(&self.inner.near, client, &self.retirements_channel(), self.inner.command_timeout);
+        near::listen(&self.inner.near, client, &self.inner.prefix, self.inner.command_timeout);
         let bytes = self.inner.near.get(near_key)?;
         serde_json::from_slice(&bytes).ok()
     }
@@ -892,24 +887,9 @@ impl Cache {
     /// hits so far in the window and the milliseconds until it ends, or
     /// `None` when Redis is unavailable.
     pub async fn count_hit(&self, key: &str, window: Duration) -> Option<(u64, u64)> {
-        let key = format!("{}:{key}", self.inner.prefix);
-        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
-        let (hits, ttl_ms): (u64, i64) = self
-            .run(|mut conn| async move {
-                redis::pipe()
-                    .atomic()
-                    .incr(&key, 1)
-                    .cmd("PEXPIRE")
-                    .arg(&key)
-                    .arg(window_ms)
-                    .arg("NX")
-                    .ignore()
-                    .pttl(&key)
-                    .query_async(&mut conn)
-                    .await
-            })
-            .await?;
-        Some((hits, u64::try_from(ttl_ms).unwrap_or(window_ms)))
+        // One number at a time, so no limit sizes the take.
+        let (hits, _, resets_in_ms) = self.take_numbers(key, window, 0, 1, 1).await?;
+        Some((hits, resets_in_ms))
     }
 
     /// Takes the next numbers of a fixed-window counter shared by every

@@ -180,23 +180,30 @@ impl State {
     }
 }
 
+/// Where the store with keys under `prefix` publishes its retirements.
+pub(super) fn channel(prefix: &str) -> String {
+    format!("{prefix}:retired")
+}
+
 /// The message that retires `namespaces` on every instance.
 pub(super) fn retirement_message(namespaces: &[&str]) -> String {
     namespaces.join(&SEPARATOR.to_string())
 }
 
-/// Starts the listener that keeps `near` told of every retirement, unless
-/// one runs already or there is no runtime to run it on. It ends with its
-/// runtime or when the cache is gone, and leaves the near cache dark.
-pub(super) fn listen(near: &Arc<NearCache>, client: &redis::Client, channel: &str, command_timeout: Duration) {
-    if near.listening.swap(true, Ordering::AcqRel) {
+/// Starts the listener that keeps `near` told of the retirements of the
+/// store under `prefix`, unless one runs already or there is no runtime to
+/// run it on. It ends with its runtime or when the cache is gone, and
+/// leaves the near cache dark. Called on every read, so the common case
+/// (already listening) is one atomic load.
+pub(super) fn listen(near: &Arc<NearCache>, client: &redis::Client, prefix: &str, command_timeout: Duration) {
+    if near.listening.load(Ordering::Acquire) || near.listening.swap(true, Ordering::AcqRel) {
         return;
     }
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         near.listening.store(false, Ordering::Release);
         return;
     };
-    let listener = Listener { near: Arc::downgrade(near), client: client.clone(), channel: channel.to_owned() };
+    let listener = Listener { near: Arc::downgrade(near), client: client.clone(), channel: channel(prefix) };
     runtime.spawn(listener.run(command_timeout));
 }
 

@@ -59,8 +59,7 @@ async fn a_hot_entry_is_served_from_the_process_until_a_write_retires_it(pool: P
     // Gone from Redis behind the cache's back: only the copy kept in the
     // process can still answer.
     let (stamp, _) = cache.read_versioned::<u32>(&["catalog"], "list").await.expect("Redis answers");
-    let mut redis =
-        redis::Client::open(support::redis_url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let mut redis = support::redis_connection().await;
     let removed: i64 = redis::cmd("DEL").arg(stamp.key("list")).query_async(&mut redis).await.unwrap();
     assert_eq!(removed, 1);
     assert_eq!(read(3).await, Ok(1), "served near");

@@ -15,8 +15,7 @@ fn limits(reads: Limit) -> RateLimits {
 
 /// What the caller's read window has handed out, as Redis counts it.
 async fn counter(pool: &PgPool, caller: &ApiCaller) -> Option<u64> {
-    let mut redis =
-        redis::Client::open(support::redis_url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let mut redis = support::redis_connection().await;
     let prefix = support::cache_prefix(pool).await;
     let ApiCaller::Client(group) = caller else { unreachable!("the tests count anonymous callers") };
     redis::cmd("GET").arg(format!("{prefix}:rl:api:read:ip:{group}")).query_async(&mut redis).await.unwrap()

@@ -33,6 +33,12 @@ pub async fn cache_for(pool: &PgPool, redis_url: &str) -> Cache {
     Cache::with_timeout(redis_url, cache_prefix(pool).await, std::time::Duration::from_secs(5))
 }
 
+/// A connection to the tests' Redis, for reading or changing what the
+/// cache keeps behind its back.
+pub async fn redis_connection() -> redis::aio::MultiplexedConnection {
+    redis::Client::open(redis_url()).unwrap().get_multiplexed_async_connection().await.unwrap()
+}
+
 /// The prefix of every Redis key of the test's cache.
 pub async fn cache_prefix(pool: &PgPool) -> String {
     static RUN: LazyLock<String> = LazyLock::new(|| nexus_core::random::random_hex(4));
